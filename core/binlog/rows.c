@@ -1,0 +1,2 @@
+/* stub: to be written */
+#include "binlog/binlog.h"

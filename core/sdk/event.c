@@ -1,0 +1,2 @@
+/* stub: to be written */
+#include <meepo/sdk.h>
