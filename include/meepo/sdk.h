@@ -115,13 +115,24 @@ int meepo_template_check(const struct meepo_template *tpl, const struct meepo_ta
 
 /*
  * Appends the template rendered over one image of the event (`image` is
- * event->before or event->after). Returns 0; 1 if a referenced column is
- * NULL or absent in that image (nothing sensible to render; the buffer is
- * restored); -1 with a message in err if a column is missing from the table.
+ * event->before or event->after). Returns 0; 1 if the image is NULL or a
+ * referenced column is NULL or absent in it (nothing sensible to render;
+ * the buffer is restored); -1 with a message in err if a column is missing
+ * from the table or a value is malformed (the buffer is restored).
  */
 int meepo_template_render(const struct meepo_template *tpl, const struct meepo_event *event,
                           const struct meepo_value *image, struct meepo_buf *out,
                           char *err, size_t errlen);
+
+/*
+ * Returns the name of the first column the template names whose value is
+ * MEEPO_VALUE_ABSENT in `image` (not logged: binlog_row_image MINIMAL or
+ * NOBLOB), or NULL if none is. After meepo_template_render() returned 1 it
+ * tells "a NULL value: there is no key" from "the key is unknown".
+ */
+const char *meepo_template_absent(const struct meepo_template *tpl,
+                                  const struct meepo_event *event,
+                                  const struct meepo_value *image);
 
 /* ---- logging ------------------------------------------------------------ */
 
