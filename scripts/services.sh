@@ -16,6 +16,8 @@
 #     scripts/services.sh start redis NAME PORT
 #     scripts/services.sh start memcached NAME PORT
 #     scripts/services.sh stop NAME | stop-all | status | free-port FROM TO
+#     scripts/services.sh start-test-env     # all test servers, prints exports
+#     scripts/services.sh run meson test -C build --suite integration
 #
 # Every service lives in $MEEPO_RUN_DIR/NAME (default ./.tmp/run/NAME): its
 # data, socket, log and a `pid` file. Stopping goes by that recorded pid
@@ -358,6 +360,49 @@ svc_status() {
 	done
 }
 
+# ---- the integration test environment ---------------------------------------
+
+# svc_start_test_env: starts every server the integration tests use (source
+# and target MariaDB, redis, two memcached) on free ports, exports the
+# MEEPO_TEST_* variables tests/integration/harness.h reads, and writes them
+# to $MEEPO_RUN_DIR/test-env.sh for `source`. Port search starts at
+# $MEEPO_TEST_PORT_MYSQL (33100), $MEEPO_TEST_PORT_REDIS (6390) and
+# $MEEPO_TEST_PORT_MEMCACHED (11290).
+svc_start_test_env() {
+	local run my=${MEEPO_TEST_PORT_MYSQL:-33100} rd=${MEEPO_TEST_PORT_REDIS:-6390}
+	local mc=${MEEPO_TEST_PORT_MEMCACHED:-11290} port
+	run=$(svc_run_dir) || return 1
+	export MEEPO_RUN_DIR=$run
+	export MEEPO_TEST_MYSQL_HOST=127.0.0.1
+	export MEEPO_TEST_MYSQL_USER=meepo
+	export MEEPO_TEST_MYSQL_PASSWORD=${MEEPO_TEST_MYSQL_PASSWORD:-meepo}
+	port=$(svc_free_port "$my" $((my + 99))) || return 1
+	svc_start_mariadb source "$port" "$MEEPO_TEST_MYSQL_PASSWORD" || return 1
+	export MEEPO_TEST_MYSQL_PORT=$port
+	export MEEPO_TEST_MYSQL_DATADIR=$run/source/data
+	port=$(svc_free_port $((port + 1)) $((my + 99))) || return 1
+	svc_start_mariadb target "$port" "$MEEPO_TEST_MYSQL_PASSWORD" || return 1
+	export MEEPO_TEST_TARGET_PORT=$port
+	port=$(svc_free_port "$rd" $((rd + 99))) || return 1
+	svc_start_redis redis "$port" || return 1
+	export MEEPO_TEST_REDIS_PORT=$port
+	port=$(svc_free_port "$mc" $((mc + 99))) || return 1
+	svc_start_memcached memcached "$port" || return 1
+	export MEEPO_TEST_MEMCACHED_PORT=$port
+	port=$(svc_free_port $((port + 1)) $((mc + 99))) || return 1
+	svc_start_memcached memcached2 "$port" || return 1
+	export MEEPO_TEST_MEMCACHED_PORT2=$port
+	{
+		local v
+		for v in MEEPO_RUN_DIR MEEPO_TEST_MYSQL_HOST MEEPO_TEST_MYSQL_PORT \
+			MEEPO_TEST_MYSQL_USER MEEPO_TEST_MYSQL_PASSWORD MEEPO_TEST_MYSQL_DATADIR \
+			MEEPO_TEST_TARGET_PORT MEEPO_TEST_REDIS_PORT MEEPO_TEST_MEMCACHED_PORT \
+			MEEPO_TEST_MEMCACHED_PORT2; do
+			printf 'export %s=%q\n' "$v" "${!v}"
+		done
+	} >"$run/test-env.sh"
+}
+
 # ---- command line -----------------------------------------------------------
 
 svc_main() {
@@ -378,9 +423,39 @@ svc_main() {
 	stop-all) svc_stop_all ;;
 	status) svc_status ;;
 	free-port) svc_free_port "$@" ;;
+	start-test-env)
+		svc_start_test_env || return 1
+		cat "$MEEPO_RUN_DIR/test-env.sh"
+		echo "# (also in $MEEPO_RUN_DIR/test-env.sh; stop with: MEEPO_RUN_DIR=$MEEPO_RUN_DIR $0 stop-all)" >&2
+		;;
+	run)
+		# Starts the test servers in a fresh run dir, runs the command with
+		# their environment, stops them, and returns the command's status.
+		# A run dir it creates itself is removed when the command succeeds.
+		local status created=
+		if [[ -z "${MEEPO_RUN_DIR:-}" ]]; then
+			MEEPO_RUN_DIR=$(mktemp -d /tmp/meepo-run.XXXXXX) || return 1
+			chmod 0755 "$MEEPO_RUN_DIR"
+			export MEEPO_RUN_DIR
+			created=$MEEPO_RUN_DIR
+		fi
+		trap svc_stop_all EXIT
+		svc_start_test_env || return 1
+		"$@"
+		status=$?
+		svc_stop_all
+		if [[ -n "$created" && $status -eq 0 ]]; then
+			rm -rf "$created"
+		elif [[ $status -ne 0 ]]; then
+			svc_log "command failed ($status); logs and data kept in $MEEPO_RUN_DIR"
+		fi
+		return $status
+		;;
 	*)
 		echo "usage: $0 start mariadb|redis|memcached NAME PORT [PASSWORD]" >&2
 		echo "       $0 stop NAME | stop-all | status | free-port FROM TO" >&2
+		echo "       $0 start-test-env      (all test servers; prints the MEEPO_TEST_* exports)" >&2
+		echo "       $0 run CMD ARGS...     (start the test servers, run CMD, stop them)" >&2
 		echo "services live in \$MEEPO_RUN_DIR (default ./.tmp/run)" >&2
 		return 2
 		;;
