@@ -335,8 +335,8 @@ svc_stop() {
 
 # svc_stop_all: stops every service recorded in the run dir.
 svc_stop_all() {
-	local run piddir
-	run=$(svc_run_dir) || return 1
+	local run=${MEEPO_RUN_DIR:-./.tmp/run} piddir
+	[[ -d "$run" ]] || return 0
 	for piddir in "$run"/*/; do
 		if [[ -e "$piddir/pid" ]]; then
 			svc_stop "$(basename "$piddir")"
@@ -444,6 +444,7 @@ svc_main() {
 		"$@"
 		status=$?
 		svc_stop_all
+		trap - EXIT
 		if [[ -n "$created" && $status -eq 0 ]]; then
 			rm -rf "$created"
 		elif [[ $status -ne 0 ]]; then
