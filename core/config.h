@@ -1,5 +1,5 @@
 /*
- * core/config.h - meepo's configuration, read from conf.d/*.conf.
+ * core/config.h - meepo's configuration, read from the *.conf files of conf.d.
  *
  * conf_load() reads one file, or every *.conf of a directory in lexical
  * order, with libconfig. The sections source, checkpoint, log, metrics and
