@@ -1,0 +1,92 @@
+/*
+ * core/sdk/format.h - internal helpers shared by the SDK's value formatters
+ * (text.c, json.c, mysql_json.c, decimal.c, charset.c, event.c) and, for the
+ * DECIMAL size rule only, by the binlog decoder (core/binlog/value.c).
+ *
+ * Nothing here is exported to plugins; plugins use meepo/sdk.h.
+ *
+ * Concurrency: every function is reentrant and keeps no state, except the
+ * legacy-charset converters in charset.c, which serialise on one mutex.
+ */
+#ifndef MEEPO_SDK_FORMAT_H
+#define MEEPO_SDK_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <meepo/sdk.h>
+#include <meepo/value.h>
+
+/* DECIMAL limits (MariaDB allows scale up to 38, MySQL up to 30). */
+#define SDK_DECIMAL_MAX_PRECISION 65u
+#define SDK_DECIMAL_MAX_SCALE 38u
+
+/*
+ * Bytes of a packed DECIMAL(precision, scale): nine digits per 4-byte group,
+ * the leftover digits of the integer and fractional parts in 0..4 bytes.
+ */
+static inline size_t sdk_decimal_size(unsigned precision, unsigned scale)
+{
+	static const uint8_t dig2bytes[10] = { 0, 1, 1, 2, 2, 3, 3, 4, 4, 4 };
+	unsigned intg = precision - scale;
+
+	return (size_t)(intg / 9) * 4 + dig2bytes[intg % 9] + (size_t)(scale / 9) * 4 +
+	       dig2bytes[scale % 9];
+}
+
+/*
+ * decimal.c: appends a packed DECIMAL as SELECT shows it (every scale digit,
+ * "0" for an empty integer part). Returns 0, or -1 if a digit group is out
+ * of range or precision/scale are impossible (nothing is appended then).
+ */
+int sdk_decimal_append(struct meepo_buf *buf, const uint8_t *bin, unsigned precision,
+                       unsigned scale);
+
+/* How charset.c escapes what it writes. */
+enum sdk_escape {
+	SDK_ESCAPE_TEXT = 0,    /* plain UTF-8; an invalid byte becomes the text \xNN */
+	SDK_ESCAPE_JSON = 1,    /* inside a JSON string: RFC 8259 escapes, invalid byte -> \\xNN */
+};
+
+/* Collation id used for text that is already UTF-8 (names, JSON strings). */
+#define SDK_COLLATION_UTF8MB4 45u
+
+/*
+ * charset.c: appends `len` bytes in the charset of `collation` converted to
+ * UTF-8 and escaped as `mode` says. Collation 0 (unknown) is read as UTF-8.
+ * Binary (63) bytes are treated like an unknown single-byte charset: ASCII
+ * passes, other bytes are escaped.
+ */
+void sdk_append_converted(struct meepo_buf *buf, const char *p, size_t len, uint16_t collation,
+                          enum sdk_escape mode);
+
+/* text.c: appends a temporal value (DATE, TIME, DATETIME, TIMESTAMP) as SELECT shows it. */
+void sdk_temporal_append(struct meepo_buf *buf, enum meepo_value_type type,
+                         const struct meepo_temporal *t);
+
+/*
+ * text.c: appends a FLOAT or DOUBLE the way the server prints it: DOUBLE
+ * with the shortest digits that read back as the same double; FLOAT with at
+ * most 6 significant digits (select_form) or the shortest digits that read
+ * back as the same float (!select_form); 'f' notation for exponents -15..15,
+ * else "1.5e-16" / "3.4e38". Infinity and NaN are written as "null".
+ */
+void sdk_real_append(struct meepo_buf *buf, double d, bool single, bool select_form);
+
+/*
+ * mysql_json.c: appends a MySQL binary JSON document as MySQL prints it
+ * ({"a": 1, "b": [1, 2]}). An empty document is the JSON null literal.
+ * Returns 0, or -1 with a message in err if the document is malformed (the
+ * buffer then holds a partial text).
+ */
+int sdk_mysql_json_append(struct meepo_buf *buf, const uint8_t *doc, size_t len, char *err,
+                          size_t errlen);
+
+/* json.c: appends `len` bytes of base64 (RFC 4648, padded). */
+void sdk_base64_append(struct meepo_buf *buf, const uint8_t *p, size_t len);
+
+/* event.c: true when two values are the same type and byte-identical. */
+bool sdk_value_equal(const struct meepo_value *a, const struct meepo_value *b);
+
+#endif /* MEEPO_SDK_FORMAT_H */
