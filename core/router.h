@@ -10,6 +10,7 @@
 #ifndef MEEPO_ROUTER_H
 #define MEEPO_ROUTER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -32,6 +33,17 @@ struct router;
 struct router *router_new(const struct meepo_conf *conf, char *err, size_t errlen);
 
 void router_free(struct router *router);
+
+/*
+ * Splits a "schema.table" glob at its one '.' that is neither escaped with
+ * a backslash nor inside a [...] bracket expression, into two globs for
+ * fnmatch(3) (newly allocated, owned by the caller). Also rejects an empty
+ * part, an unclosed '[' and a trailing lone backslash. Returns 0, or -1 with
+ * a message (without file:line) in err. Used by conf_load() to report bad
+ * patterns at their line.
+ */
+int route_pattern_split(const char *pattern, char **schema, char **table, char *err,
+                        size_t errlen);
 
 /* Fills *out for table `schema`.`table`. */
 void router_resolve(const struct router *router, const char *schema, const char *table,
