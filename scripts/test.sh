@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# scripts/test.sh - THE test command: bash scripts/test.sh
+#
+# On a fresh Debian 12 (as root) it installs what the build and the tests
+# need (skipped when everything is present), builds meepo in a fresh
+# build-test/, starts the servers the integration tests use (source and
+# target MariaDB, redis, two memcached; see scripts/services.sh) on free
+# loopback ports, runs every test (unit and integration suites), then does
+# it all again in build-asan/ built with AddressSanitizer and UBSan, stops
+# the servers and prints a summary. Exit status 0 only if every step passed.
+#
+# Options:
+#   --no-sanitize   skip the ASan/UBSan pass (quicker local runs)
+#   --keep-build    reuse build-test/ and build-asan/ instead of wiping them
+#   -- ARGS...      passed to `meson test` (e.g. -- seed, or -- --suite unit)
+#
+# Logs: build-test/meson-logs/testlog.txt, build-asan/meson-logs/testlog.txt;
+# server data and logs stay in the printed run dir when something failed.
+set -u -o pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 1
+
+SANITIZE=1
+KEEP_BUILD=0
+TEST_ARGS=()
+while (($# > 0)); do
+	case "$1" in
+	--no-sanitize) SANITIZE=0 ;;
+	--keep-build) KEEP_BUILD=1 ;;
+	--) shift; TEST_ARGS=("$@"); break ;;
+	-h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+	*) echo "test.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+# Debian packages for building, testing and the servers the tests start.
+PACKAGES=(
+	meson ninja-build pkg-config gcc clang
+	libmariadb-dev libconfig-dev libcurl4-openssl-dev libhiredis-dev
+	libmemcached-dev libcmocka-dev libzstd-dev zlib1g-dev libssl-dev
+	libmicrohttpd-dev
+	mariadb-server mariadb-client redis-server redis-tools
+	memcached libmemcached-tools
+	time valgrind python3 ca-certificates
+)
+
+SUMMARY=()
+FAILED=0
+STARTED=$SECONDS
+
+# step NAME CMD...: runs a step, timing it and recording PASS/FAIL.
+step() {
+	local name=$1 t0=$SECONDS rc
+	shift
+	echo
+	echo "==== $name ===="
+	"$@"
+	rc=$?
+	if ((rc == 0)); then
+		SUMMARY+=("$(printf 'PASS  %-44s %4ds' "$name" $((SECONDS - t0)))")
+	else
+		SUMMARY+=("$(printf 'FAIL  %-44s %4ds  (exit %d)' "$name" $((SECONDS - t0)) "$rc")")
+		FAILED=1
+	fi
+	return $rc
+}
+
+install_packages() {
+	local missing=() p
+	for p in "${PACKAGES[@]}"; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+			missing+=("$p")
+		fi
+	done
+	if ((${#missing[@]} == 0)); then
+		echo "all ${#PACKAGES[@]} packages present"
+		return 0
+	fi
+	echo "installing: ${missing[*]}"
+	if ((EUID != 0)); then
+		echo "test.sh: not root; install them first: apt-get install ${missing[*]}" >&2
+		return 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# build DIR MESON_ARGS...: (re)configures DIR and compiles everything.
+build() {
+	local dir=$1
+	shift
+	if ((KEEP_BUILD == 0)) || [[ ! -d "$dir" ]]; then
+		rm -rf "$dir"
+		meson setup "$dir" "$@" || return 1
+	fi
+	ninja -C "$dir"
+}
+
+# run_tests DIR MESON_TEST_ARGS...: every suite; integration tests are
+# is_parallel false, so meson runs them one at a time.
+run_tests() {
+	local dir=$1
+	shift
+	meson test -C "$dir" --print-errorlogs --num-processes 2 "$@" "${TEST_ARGS[@]}"
+}
+
+# Starts the test servers once, for both passes.
+ensure_servers() {
+	if [[ -z "${MEEPO_TEST_MYSQL_PORT:-}" ]]; then
+		step "start servers" svc_start_test_env
+	fi
+}
+
+cleanup() {
+	if declare -F svc_stop_all >/dev/null; then
+		svc_stop_all
+	fi
+	if [[ -n "${MEEPO_RUN_DIR:-}" && -d "$MEEPO_RUN_DIR" ]]; then
+		if ((FAILED == 0)); then
+			rm -rf "$MEEPO_RUN_DIR"
+		else
+			echo "server data and logs kept in $MEEPO_RUN_DIR"
+		fi
+	fi
+}
+
+print_summary() {
+	local line
+	echo
+	echo "==== summary ($((SECONDS - STARTED)) s) ===="
+	for line in "${SUMMARY[@]}"; do
+		echo "$line"
+	done
+	if ((FAILED == 0)); then
+		echo "ALL PASSED"
+	else
+		echo "FAILED (see the output above and build-*/meson-logs/testlog.txt)"
+	fi
+}
+
+main() {
+	step "install packages" install_packages || { print_summary; return 1; }
+
+	# shellcheck source=scripts/services.sh
+	source "$ROOT/scripts/services.sh"
+	MEEPO_RUN_DIR=$(mktemp -d /tmp/meepo-test.XXXXXX) || return 1
+	chmod 0755 "$MEEPO_RUN_DIR" # mariadbd runs as user mysql
+	export MEEPO_RUN_DIR
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+
+	if step "build (build-test)" build build-test; then
+		ensure_servers || { print_summary; return 1; }
+		step "tests (build-test)" run_tests build-test
+	fi
+	if ((SANITIZE == 1)) && step "build (build-asan, ASan+UBSan)" build build-asan \
+		-Db_sanitize=address,undefined -Db_lundef=false; then
+		ensure_servers || { print_summary; return 1; }
+		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:halt_on_error=1} \
+			UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+			step "tests (build-asan, ASan+UBSan)" run_tests build-asan --timeout-multiplier 3
+	fi
+	print_summary
+	return $FAILED
+}
+
+main
