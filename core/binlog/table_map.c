@@ -122,9 +122,12 @@ static bool column_in_class(uint8_t type, enum column_class cls, bool mariadb)
 		       type == TYPE_LONG || type == TYPE_LONGLONG || type == TYPE_NEWDECIMAL ||
 		       type == TYPE_FLOAT || type == TYPE_DOUBLE;
 	case CLASS_CHARACTER:
-		/* MariaDB counts GEOMETRY as a BLOB here, MySQL does not. */
+		/*
+		 * MariaDB counts GEOMETRY as a BLOB here, MySQL does not; MySQL 9
+		 * counts VECTOR (a binary string).
+		 */
 		return type == TYPE_STRING || type == TYPE_VAR_STRING || type == TYPE_VARCHAR ||
-		       type == TYPE_BLOB || (mariadb && type == TYPE_GEOMETRY);
+		       type == TYPE_BLOB || type == TYPE_VECTOR || (mariadb && type == TYPE_GEOMETRY);
 	case CLASS_ENUM_SET:
 		return type == TYPE_ENUM || type == TYPE_SET;
 	case CLASS_ENUM:
@@ -463,7 +466,9 @@ static struct binlog_table *draft_build(const struct draft *d)
 	t->table.columns = cols;
 	t->table.nkey = d->nkey;
 	t->table.key = d->nkey ? key : NULL;
-	memcpy(key, d->key, d->nkey * sizeof(*key));
+	if (d->nkey > 0) {
+		memcpy(key, d->key, d->nkey * sizeof(*key));
+	}
 	for (i = 0; i < d->ncolumns; i++) {
 		dc = &d->columns[i];
 		cols[i] = dc->col;
@@ -690,7 +695,9 @@ struct binlog_table *binlog_table_with_names(const struct binlog_table *table,
 	if (d.columns == NULL || d.key == NULL || d.members == NULL) {
 		goto out;
 	}
-	memcpy(d.key, key, nkey * sizeof(*key));
+	if (nkey > 0) {
+		memcpy(d.key, key, nkey * sizeof(*key));
+	}
 	for (i = 0; i < src->ncolumns; i++) {
 		d.columns[i].col = src->columns[i];
 		d.columns[i].name = slice_of(names[i]);
