@@ -23,16 +23,18 @@
 #define SDK_DECIMAL_MAX_SCALE 38u
 
 /*
- * Bytes of a packed DECIMAL(precision, scale): nine digits per 4-byte group,
- * the leftover digits of the integer and fractional parts in 0..4 bytes.
+ * Bytes that hold `digits` decimal digits in a packed DECIMAL: 4 per group
+ * of nine, (n + 1) / 2 for the n (0..8) digits left over.
  */
+static inline size_t sdk_decimal_digit_bytes(unsigned digits)
+{
+	return (size_t)(digits / 9) * 4 + (digits % 9 + 1) / 2;
+}
+
+/* Bytes of a packed DECIMAL(precision, scale); scale <= precision. */
 static inline size_t sdk_decimal_size(unsigned precision, unsigned scale)
 {
-	static const uint8_t dig2bytes[10] = { 0, 1, 1, 2, 2, 3, 3, 4, 4, 4 };
-	unsigned intg = precision - scale;
-
-	return (size_t)(intg / 9) * 4 + dig2bytes[intg % 9] + (size_t)(scale / 9) * 4 +
-	       dig2bytes[scale % 9];
+	return sdk_decimal_digit_bytes(precision - scale) + sdk_decimal_digit_bytes(scale);
 }
 
 /*
@@ -83,8 +85,13 @@ void sdk_real_append(struct meepo_buf *buf, double d, bool single, bool select_f
 int sdk_mysql_json_append(struct meepo_buf *buf, const uint8_t *doc, size_t len, char *err,
                           size_t errlen);
 
-/* json.c: appends `len` bytes of base64 (RFC 4648, padded). */
-void sdk_base64_append(struct meepo_buf *buf, const uint8_t *p, size_t len);
+/*
+ * json.c: appends `len` bytes as base64 (RFC 4648, padded). With
+ * `json_line_breaks`, a JSON-escaped line break ("\\n") follows every 76
+ * characters that have more after them, as MySQL's base64_encode() breaks
+ * lines (for opaque values inside JSON documents).
+ */
+void sdk_base64_append(struct meepo_buf *buf, const uint8_t *p, size_t len, bool json_line_breaks);
 
 /* event.c: true when two values are the same type and byte-identical. */
 bool sdk_value_equal(const struct meepo_value *a, const struct meepo_value *b);
