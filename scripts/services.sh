@@ -12,7 +12,7 @@
 #
 # or from the command line:
 #
-#     scripts/services.sh start mariadb NAME PORT [PASSWORD]
+#     scripts/services.sh start mariadb NAME PORT [PASSWORD [SERVER_ID]]
 #     scripts/services.sh start redis NAME PORT
 #     scripts/services.sh start memcached NAME PORT
 #     scripts/services.sh stop NAME | stop-all | status | free-port FROM TO
@@ -186,17 +186,17 @@ svc_mariadb_root() {
 	mariadb --defaults-file="$dir/my.cnf" --protocol=socket "$@"
 }
 
-# svc_start_mariadb NAME PORT [PASSWORD]: a fresh server with a ROW binlog
-# and user meepo (password PASSWORD, default "meepo"). Its data dir (with the
-# binlog files) is $MEEPO_RUN_DIR/NAME/data.
+# svc_start_mariadb NAME PORT [PASSWORD [SERVER_ID]]: a fresh server with a
+# ROW binlog and user meepo (password PASSWORD, default "meepo"). Its data
+# dir (with the binlog files) is $MEEPO_RUN_DIR/NAME/data. The server id
+# defaults to PORT % 100000 + 1, so that two servers never share one.
 svc_start_mariadb() {
-	local name=$1 port=$2 password=${3:-meepo}
+	local name=$1 port=$2 password=${3:-meepo} server_id=${4:-$(($2 % 100000 + 1))}
 	local dir pid user_args=() i sql
 	svc_prepare "$name" "$port" || return 1
 	dir=$(svc_dir "$name")
 	mkdir -p "$dir/data" "$dir/run" "$dir/tmp"
-	# A server id unique per port, so source and target never share one.
-	svc_mariadb_cnf "$dir" "$port" "$((port % 100000 + 1))"
+	svc_mariadb_cnf "$dir" "$port" "$server_id"
 	if [[ $EUID -eq 0 ]]; then
 		chown -R mysql:mysql "$dir"
 		if ! runuser -u mysql -- test -w "$dir/run"; then
@@ -453,7 +453,7 @@ svc_main() {
 		return $status
 		;;
 	*)
-		echo "usage: $0 start mariadb|redis|memcached NAME PORT [PASSWORD]" >&2
+		echo "usage: $0 start mariadb|redis|memcached NAME PORT [PASSWORD [SERVER_ID]]" >&2
 		echo "       $0 stop NAME | stop-all | status | free-port FROM TO" >&2
 		echo "       $0 start-test-env      (all test servers; prints the MEEPO_TEST_* exports)" >&2
 		echo "       $0 run CMD ARGS...     (start the test servers, run CMD, stop them)" >&2

@@ -35,17 +35,6 @@ while (($# > 0)); do
 	shift
 done
 
-# Debian packages for building, testing and the servers the tests start.
-PACKAGES=(
-	meson ninja-build pkg-config gcc clang
-	libmariadb-dev libconfig-dev libcurl4-openssl-dev libhiredis-dev
-	libmemcached-dev libcmocka-dev libzstd-dev zlib1g-dev libssl-dev
-	libmicrohttpd-dev
-	mariadb-server mariadb-client redis-server redis-tools
-	memcached libmemcached-tools
-	time valgrind python3 ca-certificates
-)
-
 SUMMARY=()
 FAILED=0
 STARTED=$SECONDS
@@ -65,26 +54,6 @@ step() {
 		FAILED=1
 	fi
 	return $rc
-}
-
-install_packages() {
-	local missing=() p
-	for p in "${PACKAGES[@]}"; do
-		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-			missing+=("$p")
-		fi
-	done
-	if ((${#missing[@]} == 0)); then
-		echo "all ${#PACKAGES[@]} packages present"
-		return 0
-	fi
-	echo "installing: ${missing[*]}"
-	if ((EUID != 0)); then
-		echo "test.sh: not root; install them first: apt-get install ${missing[*]}" >&2
-		return 1
-	fi
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
 # build DIR MESON_ARGS...: (re)configures DIR and compiles everything.
@@ -118,7 +87,7 @@ cleanup() {
 		svc_stop_all
 	fi
 	if [[ -n "${MEEPO_RUN_DIR:-}" && -d "$MEEPO_RUN_DIR" ]]; then
-		if ((FAILED == 0)); then
+		if ((FAILED == 0)) || rmdir "$MEEPO_RUN_DIR" 2>/dev/null; then
 			rm -rf "$MEEPO_RUN_DIR"
 		else
 			echo "server data and logs kept in $MEEPO_RUN_DIR"
@@ -141,10 +110,12 @@ print_summary() {
 }
 
 main() {
-	step "install packages" install_packages || { print_summary; return 1; }
-
+	# shellcheck source=scripts/deps.sh
+	source "$ROOT/scripts/deps.sh"
 	# shellcheck source=scripts/services.sh
 	source "$ROOT/scripts/services.sh"
+	step "install packages" deps_install "${DEPS_BUILD[@]}" "${DEPS_SERVERS[@]}" "${DEPS_TOOLS[@]}" ||
+		{ print_summary; return 1; }
 	MEEPO_RUN_DIR=$(mktemp -d /tmp/meepo-test.XXXXXX) || return 1
 	chmod 0755 "$MEEPO_RUN_DIR" # mariadbd runs as user mysql
 	export MEEPO_RUN_DIR
