@@ -10,7 +10,9 @@
  * (AUTH, SELECT), so a broken context is never reused. An error reply
  * REJECTs the batch, with the reply text as the reason, unless the reply
  * says the server is temporarily unable (LOADING, BUSY, OOM, READONLY...):
- * then the batch is retried on a new connection.
+ * then the batch is retried on a new connection. Events that cannot be
+ * formatted (see redis_format.h) REJECT the batch too, after every other
+ * command of it was sent.
  *
  * hiredis 0.14 (Debian 12) has no TLS support: `tls = true` is refused by
  * check().
@@ -500,19 +502,17 @@ static enum meepo_result redis_deliver(void *instance, const struct meepo_batch 
                                        struct meepo_report *report)
 {
 	struct redis_sink *sink = instance;
-	enum meepo_result result = MEEPO_REJECT;
+	enum meepo_result result = MEEPO_RETRY;
 	redisReply *reply = NULL;
 	const char **argv;
 	const size_t *argvlen;
+	char problem[768];
 	size_t count;
+	size_t bad;
 	size_t i;
 	int argc;
 
-	if (redis_format_batch(&sink->format, batch, &sink->cmds, report->reason,
-	                       sizeof(report->reason)) != 0) {
-		goto out;
-	}
-	result = MEEPO_RETRY;
+	bad = redis_format_batch(&sink->format, batch, &sink->cmds, problem, sizeof(problem));
 	count = redis_cmds_count(&sink->cmds);
 	if (count > 0 && sink->ctx == NULL &&
 	    conn_open(sink, report->reason, sizeof(report->reason)) != 0) {
@@ -538,6 +538,11 @@ static enum meepo_result redis_deliver(void *instance, const struct meepo_batch 
 	}
 	if (result == MEEPO_RETRY) {
 		conn_close(sink);
+	} else if (result == MEEPO_OK && bad > 0) {
+		snprintf(report->reason, sizeof(report->reason),
+		         "%zu event(s) could not be formatted, every other command was sent: %s",
+		         bad, problem);
+		result = MEEPO_REJECT;
 	}
 	goto out;
 broken:

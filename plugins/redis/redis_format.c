@@ -444,41 +444,43 @@ static const char *del_name(const struct redis_format *format)
 	return format->unlink ? "UNLINK" : "DEL";
 }
 
-/* purge: adds the keys of every template over one image to the open DELs. */
+/*
+ * purge: adds the keys of every template over one image (NULL allowed) to
+ * the open DELs. A key that cannot be known does not stop the others.
+ * Returns 0, or -1 with the first problem in err.
+ */
 static int purge_image(const struct redis_format *format, const struct meepo_event *event,
                        const struct meepo_value *image, struct redis_cmds *cmds,
                        char *err, size_t errlen)
 {
 	size_t i;
 	int rc;
+	int result = 0;
 
-	for (i = 0; i < format->ntemplates; i++) {
+	for (i = 0; i < format->ntemplates && image != NULL; i++) {
 		if (cmds->ncmds == 0 || cmd_argc(cmds) > REDIS_PURGE_KEYS_PER_CMD) {
 			cmd_open(cmds, del_name(format));
 		}
-		rc = arg_template(cmds, format->templates[i], event, image, err, errlen);
+		rc = arg_template(cmds, format->templates[i], event, image,
+		                  result == 0 ? err : NULL, result == 0 ? errlen : 0);
 		if (rc < 0) {
-			return -1;
-		}
-		if (rc == 0 && !seen_add_last(cmds)) {
+			result = -1;
+		} else if (rc == 0 && !seen_add_last(cmds)) {
 			arg_drop(cmds);
 		}
 	}
-	return 0;
+	return result;
 }
 
-/* purge: the keys of the before and after images. */
+/* purge: the keys of the before and after images. Returns 0 or -1. */
 static int purge_event(const struct redis_format *format, const struct meepo_event *event,
                        struct redis_cmds *cmds, char *err, size_t errlen)
 {
-	if (event->before != NULL && purge_image(format, event, event->before, cmds, err, errlen) != 0) {
-		return -1;
-	}
-	if (event->after != NULL &&
-	    purge_image(format, event, full_after(event, cmds), cmds, err, errlen) != 0) {
-		return -1;
-	}
-	return 0;
+	int before = purge_image(format, event, event->before, cmds, err, errlen);
+	int after = purge_image(format, event, full_after(event, cmds), cmds,
+	                        before == 0 ? err : NULL, before == 0 ? errlen : 0);
+
+	return before == 0 && after == 0 ? 0 : -1;
 }
 
 /*
@@ -639,37 +641,48 @@ static int hash_event(const struct redis_format *format, const struct meepo_even
 	return 0;
 }
 
-int redis_format_batch(const struct redis_format *format, const struct meepo_batch *batch,
-                       struct redis_cmds *cmds, char *err, size_t errlen)
+size_t redis_format_batch(const struct redis_format *format, const struct meepo_batch *batch,
+                          struct redis_cmds *cmds, char *err, size_t errlen)
 {
 	const struct meepo_event *event;
+	char why[1024];
+	size_t bad = 0;
+	size_t mark;
 	size_t i;
 	int rc = 0;
 
 	cmds_reset(cmds);
-	for (i = 0; i < batch->count && rc == 0; i++) {
+	for (i = 0; i < batch->count; i++) {
 		event = batch->events[i];
+		mark = cmds->ncmds;
 		switch (format->mode) {
 		case REDIS_MODE_PURGE:
-			rc = purge_event(format, event, cmds, err, errlen);
+			rc = purge_event(format, event, cmds, why, sizeof(why));
 			break;
 		case REDIS_MODE_PUBLISH:
-			rc = publish_event(format, event, cmds, err, errlen);
+			rc = publish_event(format, event, cmds, why, sizeof(why));
 			break;
 		case REDIS_MODE_STREAM:
-			rc = stream_event(format, event, cmds, err, errlen);
+			rc = stream_event(format, event, cmds, why, sizeof(why));
 			break;
 		case REDIS_MODE_HASH:
-			rc = hash_event(format, event, cmds, err, errlen);
+			rc = hash_event(format, event, cmds, why, sizeof(why));
 			break;
 		}
+		if (rc == 0) {
+			continue;
+		}
+		if (bad++ == 0) {
+			snprintf(err, errlen, "%s", why);
+		}
+		/* purge keeps the keys it could render: deleting more is harmless */
+		while (format->mode != REDIS_MODE_PURGE && cmds->ncmds > mark) {
+			cmd_drop(cmds);
+		}
 	}
-	if (rc == 0 && format->mode == REDIS_MODE_PURGE && cmds->ncmds > 0 && cmd_argc(cmds) == 1) {
+	if (format->mode == REDIS_MODE_PURGE && cmds->ncmds > 0 && cmd_argc(cmds) == 1) {
 		cmd_drop(cmds);
 	}
-	if (rc != 0) {
-		cmds_reset(cmds);
-	}
 	cmds_finish(cmds);
-	return rc;
+	return bad;
 }

@@ -105,13 +105,16 @@ void redis_format_free(struct redis_format *format);
 
 /*
  * Replaces the content of `cmds` with the commands for `batch`, in batch
- * order. Returns 0, or -1 with a message naming the event in err when an
- * event cannot be formatted (a template names a column the table lacks, a
- * value is malformed, a publish/stream template renders a NULL column):
- * retrying cannot help such a batch.
+ * order. Returns the number of events that could not be formatted (a
+ * template names a column the table lacks or one the binlog did not log, a
+ * value is malformed, a publish/stream template renders a NULL column:
+ * retrying cannot help them), with the first one's reason in err. Their
+ * commands are left out, except in purge mode where the keys they could
+ * render are still deleted (deleting more is harmless); every other
+ * event's commands are there.
  */
-int redis_format_batch(const struct redis_format *format, const struct meepo_batch *batch,
-                       struct redis_cmds *cmds, char *err, size_t errlen);
+size_t redis_format_batch(const struct redis_format *format, const struct meepo_batch *batch,
+                          struct redis_cmds *cmds, char *err, size_t errlen);
 
 /* Returns the number of commands in `cmds`. */
 size_t redis_cmds_count(const struct redis_cmds *cmds);

@@ -383,11 +383,13 @@ static void test_purge_minimal_image(void **state)
 
 	before.v[1] = v_absent();
 	fake_event(&f[0], MEEPO_UPDATE, &before, &after, 0);
-	assert_int_equal(redis_format_batch(&format, make_batch(&b, f, 1), &cmds, err, sizeof(err)), -1);
+	assert_int_equal(redis_format_batch(&format, make_batch(&b, f, 1), &cmds, err, sizeof(err)), 1);
 	assert_string_equal(err, "shop.user update at mysql-bin.000002:1000 row 0: template "
 	                    "\"email:{email}\": column `email` is not logged in the before image "
 	                    "(binlog_row_image is not FULL), so the key is unknown");
-	assert_int_equal(redis_cmds_count(&cmds), 0);
+	/* the keys that could be known are still purged */
+	assert_int_equal(redis_cmds_count(&cmds), 1);
+	expect_cmd(&cmds, 0, "DEL", "user:3", "email:d@x.org", NULL);
 	redis_cmds_free(&cmds);
 	redis_format_free(&format);
 }
@@ -407,10 +409,11 @@ static void test_purge_missing_column(void **state)
 	(void)state;
 	format_init(&format, REDIS_MODE_PURGE, keys, 2, 0, false);
 	fake_event(&f[0], MEEPO_WRITE, NULL, &r, 0);
-	assert_int_equal(redis_format_batch(&format, make_batch(&b, f, 1), &cmds, err, sizeof(err)), -1);
+	assert_int_equal(redis_format_batch(&format, make_batch(&b, f, 1), &cmds, err, sizeof(err)), 1);
 	assert_memory_equal(err, prefix, strlen(prefix));
 	assert_non_null(strstr(err, "nope"));
-	assert_int_equal(redis_cmds_count(&cmds), 0);
+	assert_int_equal(redis_cmds_count(&cmds), 1);
+	expect_cmd(&cmds, 0, "DEL", "user:1", NULL);
 	redis_cmds_free(&cmds);
 	redis_format_free(&format);
 }
@@ -454,26 +457,32 @@ static void test_publish(void **state)
 	redis_cmds_free(&cmds);
 }
 
-/* A channel template over a NULL column leaves the event nowhere to go: refused. */
+/* A channel template over a NULL column leaves the event nowhere to go: left out. */
 static void test_publish_null_channel(void **state)
 {
 	static const char *const by_name[] = { "n:{name}" };
 	struct redis_format format;
 	struct redis_cmds cmds = { 0 };
 	struct fake_batch b;
-	struct fake f[2];
+	struct fake f[3];
 	struct row r1 = user_row(1, "a@x.org", "Ann");
 	struct row r2 = user_row(2, "b@x.org", NULL);
 	char err[1024];
+	char *json0;
 
 	(void)state;
 	format_init(&format, REDIS_MODE_PUBLISH, by_name, 1, 0, false);
 	fake_event(&f[0], MEEPO_WRITE, NULL, &r1, 0);
 	fake_event(&f[1], MEEPO_WRITE, NULL, &r2, 1);
-	assert_int_equal(redis_format_batch(&format, make_batch(&b, f, 2), &cmds, err, sizeof(err)), -1);
+	fake_event(&f[2], MEEPO_WRITE, NULL, &r2, 2);
+	json0 = event_json(&f[0].event);
+	assert_int_equal(redis_format_batch(&format, make_batch(&b, f, 3), &cmds, err, sizeof(err)), 2);
 	assert_string_equal(err, "shop.user write at mysql-bin.000002:1100 row 1: channel template "
 	                    "\"n:{name}\" names a NULL column, the event has nowhere to go");
-	assert_int_equal(redis_cmds_count(&cmds), 0);
+	/* the other events are still published */
+	assert_int_equal(redis_cmds_count(&cmds), 1);
+	expect_cmd(&cmds, 0, "PUBLISH", "n:Ann", json0, NULL);
+	free(json0);
 	redis_format_free(&format);
 	redis_cmds_free(&cmds);
 }
@@ -583,7 +592,7 @@ static void test_hash_minimal_image(void **state)
 	struct redis_format format;
 	struct redis_cmds cmds = { 0 };
 	struct fake_batch b;
-	struct fake f[1];
+	struct fake f[2];
 	struct row before = user_row(1, "a@x.org", "Ann");
 	struct row after = user_row(1, "z@x.org", "Ann");
 	char err[1024];
@@ -599,12 +608,16 @@ static void test_hash_minimal_image(void **state)
 	assert_int_equal(redis_cmds_count(&cmds), 1);
 	expect_cmd(&cmds, 0, "HSET", "user:1", "id", "1", "email", "z@x.org", NULL);
 
+	/* a move: its DEL is left out with the rest of the event's commands */
 	after.v[0] = v_int(9);
 	fake_event(&f[0], MEEPO_UPDATE, &before, &after, 0);
-	assert_int_equal(redis_format_batch(&format, make_batch(&b, f, 1), &cmds, err, sizeof(err)), -1);
+	fake_event(&f[1], MEEPO_DELETE, &before, NULL, 1);
+	assert_int_equal(redis_format_batch(&format, make_batch(&b, f, 2), &cmds, err, sizeof(err)), 1);
 	assert_string_equal(err, "shop.user update at mysql-bin.000002:1000 row 0: the hash key "
 	                    "changed but the after image lacks columns (binlog_row_image is not "
 	                    "FULL): the moved hash would be incomplete");
+	assert_int_equal(redis_cmds_count(&cmds), 1);
+	expect_cmd(&cmds, 0, "DEL", "user:1", NULL);
 	redis_format_free(&format);
 	redis_cmds_free(&cmds);
 }
