@@ -248,6 +248,29 @@ static void test_body_array(void **state)
 	meepo_buf_free(&want);
 }
 
+/* One literal body, pinning what receivers parse (Maxwell's keys). */
+static void test_body_literal(void **state)
+{
+	struct webhook_limits limits = {.max_events = 2, .max_bytes = 1 << 20};
+	struct meepo_buf body = {0};
+	size_t bad = 0;
+
+	(void)state;
+	assert_int_equal(webhook_body_build(&body, event_ptrs, 3, &limits, &bad), 2);
+	assert_string_equal(body.data,
+		"[{\"database\":\"shop\",\"table\":\"user\",\"type\":\"insert\","
+		"\"ts\":1700000000,\"xid\":9,\"commit\":false,"
+		"\"position\":\"mysql-bin.000001:120\",\"gtid\":null,\"server_id\":1,"
+		"\"primary_key\":[1],\"primary_key_columns\":[\"id\"],"
+		"\"data\":{\"id\":1,\"name\":\"ann\"}},"
+		"{\"database\":\"shop\",\"table\":\"user\",\"type\":\"insert\","
+		"\"ts\":1700000000,\"xid\":9,\"commit\":false,"
+		"\"position\":\"mysql-bin.000001:120\",\"gtid\":null,\"server_id\":1,"
+		"\"primary_key\":[2],\"primary_key_columns\":[\"id\"],"
+		"\"data\":{\"id\":2,\"name\":\"bob\"}}]");
+	meepo_buf_free(&body);
+}
+
 /* batch_max_events = 1: one event, as a single object, not an array. */
 static void test_body_single_object(void **state)
 {
@@ -495,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_secrets_errors),
 		cmocka_unit_test(test_message_id),
 		cmocka_unit_test(test_body_array),
+		cmocka_unit_test(test_body_literal),
 		cmocka_unit_test(test_body_single_object),
 		cmocka_unit_test(test_body_max_events),
 		cmocka_unit_test(test_body_max_bytes),
