@@ -355,22 +355,28 @@ static bool parse_uint(const char **p, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/* What gtid_normalize() found. */
+enum gtid_result { GTID_OK, GTID_INVALID, GTID_DUPLICATE_DOMAIN };
+
 /*
  * Validates a MariaDB GTID list ("0-1-100" or "0-1-100,1-2-7"; spaces
- * around commas allowed; one GTID per domain) and returns it without
- * spaces (malloc'd), or NULL if it is not one.
+ * around commas allowed; at most one GTID per domain, at most 64) and
+ * stores it without spaces in *out (malloc'd). On GTID_DUPLICATE_DOMAIN,
+ * *domain is the domain given twice.
  */
-static char *gtid_normalize(const char *text)
+static enum gtid_result gtid_normalize(const char *text, char **out, uint64_t *domain)
 {
 	uint64_t domains[64];
 	size_t ndomains = 0;
-	char *out = malloc(strlen(text) + 1);
 	size_t n = 0;
 	const char *p = text;
-	uint64_t domain, server, seq;
+	uint64_t server, seq;
+	enum gtid_result rc = GTID_INVALID;
+	char *norm = malloc(strlen(text) + 1);
 
-	if (out == NULL) {
-		return NULL;
+	*out = NULL;
+	if (norm == NULL) {
+		return GTID_INVALID;
 	}
 	for (;;) {
 		const char *start;
@@ -379,18 +385,19 @@ static char *gtid_normalize(const char *text)
 			p++;
 		}
 		start = p;
-		if (!parse_uint(&p, UINT32_MAX, &domain) || *p++ != '-' ||
+		if (!parse_uint(&p, UINT32_MAX, domain) || *p++ != '-' ||
 		    !parse_uint(&p, UINT32_MAX, &server) || *p++ != '-' ||
 		    !parse_uint(&p, UINT64_MAX, &seq) || ndomains == 64) {
 			goto bad;
 		}
 		for (size_t i = 0; i < ndomains; i++) {
-			if (domains[i] == domain) {
+			if (domains[i] == *domain) {
+				rc = GTID_DUPLICATE_DOMAIN;
 				goto bad;
 			}
 		}
-		domains[ndomains++] = domain;
-		memcpy(out + n, start, (size_t)(p - start));
+		domains[ndomains++] = *domain;
+		memcpy(norm + n, start, (size_t)(p - start));
 		n += (size_t)(p - start);
 		while (*p == ' ') {
 			p++;
@@ -401,13 +408,14 @@ static char *gtid_normalize(const char *text)
 		if (*p++ != ',') {
 			goto bad;
 		}
-		out[n++] = ',';
+		norm[n++] = ',';
 	}
-	out[n] = '\0';
-	return out;
+	norm[n] = '\0';
+	*out = norm;
+	return GTID_OK;
 bad:
-	free(out);
-	return NULL;
+	free(norm);
+	return rc;
 }
 
 /* source.start: "current", "earliest", a GTID list, or { file; pos; }. */
@@ -418,6 +426,7 @@ static int parse_start(struct loader *ld, const config_setting_t *group)
 	const config_setting_t *s = config_setting_get_member(group, "start");
 	const char *text;
 	int64_t pos = 4;
+	uint64_t domain;
 
 	if (s == NULL) {
 		return 0;
@@ -443,8 +452,13 @@ static int parse_start(struct loader *ld, const config_setting_t *group)
 		src->start = START_EARLIEST;
 	} else {
 		free(src->start_gtid);
-		src->start_gtid = gtid_normalize(text);
-		if (src->start_gtid == NULL) {
+		switch (gtid_normalize(text, &src->start_gtid, &domain)) {
+		case GTID_OK:
+			break;
+		case GTID_DUPLICATE_DOMAIN:
+			return fail(ld, s, "source.start: \"%s\" gives two positions for GTID domain "
+			                   "%llu", text, (unsigned long long)domain);
+		case GTID_INVALID:
 			return fail(ld, s, "source.start: \"%s\" is not \"current\", \"earliest\", "
 			                   "a MariaDB GTID list such as \"0-1-100\", or "
 			                   "{ file = \"...\"; pos = N; }", text);
