@@ -576,14 +576,26 @@ static ssize_t decode_prefixed(struct decoder *d, size_t prefix)
 	return (ssize_t)(prefix + len);
 }
 
-/* CHAR, VARCHAR, BINARY, VARBINARY: 1 length byte if max < 256, else 2. */
-static ssize_t decode_string(struct decoder *d, unsigned max_len)
+/*
+ * CHAR, VARCHAR, BINARY, VARBINARY: 1 length byte if max < 256, else 2.
+ * The binlog drops CHAR's trailing spaces (SELECT does too) and BINARY's
+ * trailing 0x00 bytes (SELECT shows them): for a fixed-length binary
+ * column the missing zeros are counted in zero_pad.
+ */
+static ssize_t decode_string(struct decoder *d, unsigned max_len, bool fixed)
 {
 	ssize_t n = decode_prefixed(d, max_len < 256 ? 1 : 2);
 
-	if (n >= 0) {
-		d->out->type = d->column->charset == BINARY_COLLATION ? MEEPO_VALUE_BYTES
-		                                                      : MEEPO_VALUE_STRING;
+	if (n < 0) {
+		return -1;
+	}
+	if (d->column->charset == BINARY_COLLATION) {
+		d->out->type = MEEPO_VALUE_BYTES;
+		if (fixed && d->out->str.len < max_len) {
+			d->out->str.zero_pad = (uint32_t)(max_len - d->out->str.len);
+		}
+	} else {
+		d->out->type = MEEPO_VALUE_STRING;
 	}
 	return n;
 }
@@ -607,7 +619,7 @@ static ssize_t decode_string_family(struct decoder *d)
 		d->type = (uint8_t)real;
 		return decode_enumset(d, real == COL_SET, meta & 0xff);
 	}
-	return decode_string(d, meta < 256 ? meta : max_len);
+	return decode_string(d, meta < 256 ? meta : max_len, true);
 }
 
 /* BLOB and TEXT of every size: meta is the length prefix (1..4 bytes). */
@@ -695,7 +707,7 @@ ssize_t binlog_value_decode(const struct meepo_column *column, const uint8_t *p,
 		return decode_timestamp2(&d);
 	case COL_VARCHAR:
 	case COL_VAR_STRING:
-		return decode_string(&d, column->meta);
+		return decode_string(&d, column->meta, false);
 	case COL_STRING:
 		return decode_string_family(&d);
 	case COL_ENUM:

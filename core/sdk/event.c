@@ -92,6 +92,7 @@ bool sdk_value_equal(const struct meepo_value *a, const struct meepo_value *b)
 	case MEEPO_VALUE_GEOMETRY:
 	case MEEPO_VALUE_VECTOR:
 		return a->str.len == b->str.len && a->str.charset == b->str.charset &&
+		       a->str.zero_pad == b->str.zero_pad &&
 		       (a->str.len == 0 || memcmp(a->str.ptr, b->str.ptr, a->str.len) == 0);
 	case MEEPO_VALUE_ENUM:
 	case MEEPO_VALUE_SET:

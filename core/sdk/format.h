@@ -86,12 +86,14 @@ int sdk_mysql_json_append(struct meepo_buf *buf, const uint8_t *doc, size_t len,
                           size_t errlen);
 
 /*
- * json.c: appends `len` bytes as base64 (RFC 4648, padded). With
+ * json.c: appends `len` bytes followed by `zeros` 0x00 bytes as base64
+ * (RFC 4648, padded). With
  * `json_line_breaks`, a JSON-escaped line break ("\\n") follows every 76
  * characters that have more after them, as MySQL's base64_encode() breaks
  * lines (for opaque values inside JSON documents).
  */
-void sdk_base64_append(struct meepo_buf *buf, const uint8_t *p, size_t len, bool json_line_breaks);
+void sdk_base64_append(struct meepo_buf *buf, const uint8_t *p, size_t len, size_t zeros,
+                       bool json_line_breaks);
 
 /* event.c: true when two values are the same type and byte-identical. */
 bool sdk_value_equal(const struct meepo_value *a, const struct meepo_value *b);

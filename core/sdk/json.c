@@ -25,31 +25,33 @@
 
 #include "sdk/format.h"
 
-void sdk_base64_append(struct meepo_buf *buf, const uint8_t *p, size_t len, bool json_line_breaks)
+/* Byte i of `len` bytes at p followed by zeros. */
+static uint32_t byte_at(const uint8_t *p, size_t len, size_t i)
+{
+	return i < len ? p[i] : 0;
+}
+
+void sdk_base64_append(struct meepo_buf *buf, const uint8_t *p, size_t len, size_t zeros,
+                       bool json_line_breaks)
 {
 	static const char alphabet[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t total = len + zeros;
 	char quad[4];
 	size_t line = 0;
 	size_t i;
 	uint32_t v;
 
-	for (i = 0; i < len; i += 3) {
+	for (i = 0; i < total; i += 3) {
 		if (json_line_breaks && line == 76) {
 			meepo_buf_append(buf, "\\n", 2);
 			line = 0;
 		}
-		v = (uint32_t)p[i] << 16;
-		if (i + 1 < len) {
-			v |= (uint32_t)p[i + 1] << 8;
-		}
-		if (i + 2 < len) {
-			v |= p[i + 2];
-		}
+		v = byte_at(p, len, i) << 16 | byte_at(p, len, i + 1) << 8 | byte_at(p, len, i + 2);
 		quad[0] = alphabet[(v >> 18) & 63];
 		quad[1] = alphabet[(v >> 12) & 63];
-		quad[2] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-		quad[3] = i + 2 < len ? alphabet[v & 63] : '=';
+		quad[2] = i + 1 < total ? alphabet[(v >> 6) & 63] : '=';
+		quad[3] = i + 2 < total ? alphabet[v & 63] : '=';
 		meepo_buf_append(buf, quad, 4);
 		line += 4;
 	}
@@ -150,7 +152,8 @@ int meepo_value_append_json(struct meepo_buf *buf, const struct meepo_value *val
 	case MEEPO_VALUE_GEOMETRY:
 	case MEEPO_VALUE_VECTOR:
 		meepo_buf_putc(buf, '"');
-		sdk_base64_append(buf, (const uint8_t *)value->str.ptr, value->str.len, false);
+		sdk_base64_append(buf, (const uint8_t *)value->str.ptr, value->str.len,
+		                  value->str.zero_pad, false);
 		meepo_buf_putc(buf, '"');
 		return 0;
 	case MEEPO_VALUE_ENUM:

@@ -207,7 +207,7 @@ static int put_opaque(struct jprint *j, const uint8_t *p, size_t avail)
 		return 0;
 	default:
 		meepo_buf_printf(j->buf, "\"base64:type%u:", (unsigned)field_type);
-		sdk_base64_append(j->buf, p, len, true);
+		sdk_base64_append(j->buf, p, len, 0, true);
 		meepo_buf_putc(j->buf, '"');
 		return 0;
 	}

@@ -20,6 +20,7 @@
  *
  * Concurrency: reentrant; no state.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,17 +75,20 @@ static bool real_round(double d, int precision, bool single, struct real_digits 
 
 /*
  * Digits of d: a FLOAT in SELECT form gets 6 significant digits; otherwise
- * the shortest digits that round-trip (a rounding to n digits that
- * round-trips and has fewer digits is also the shortest, since at most one
- * decimal of that length lies in the round-trip interval).
+ * the shortest digits that round-trip. For normal numbers the search starts
+ * at 6 (float) or 15 (double) digits: a rounding to that many digits that
+ * round-trips, with its trailing zeros cut, is the shortest, because the
+ * round-trip interval holds at most one decimal of that length. Subnormal
+ * numbers have wider intervals, so their search starts at one digit.
  */
 static void real_digits(double d, bool single, bool select_form, struct real_digits *out)
 {
-	int precision = single ? 6 : 15;
+	bool subnormal = single ? fabs(d) < FLT_MIN : fabs(d) < DBL_MIN;
+	int precision = subnormal ? 1 : single ? 6 : 15;
 	int max = single ? 9 : 17;
 
 	if (single && select_form) {
-		real_round(d, precision, true, out);
+		real_round(d, 6, true, out);
 		return;
 	}
 	while (!real_round(d, precision, single, out) && precision < max) {
@@ -209,6 +213,7 @@ static int append_set(struct meepo_buf *buf, const struct meepo_value *v)
 int meepo_value_append_text(struct meepo_buf *buf, const struct meepo_value *value)
 {
 	char err[128];
+	uint32_t i;
 
 	switch (value->type) {
 	case MEEPO_VALUE_ABSENT:
@@ -247,6 +252,9 @@ int meepo_value_append_text(struct meepo_buf *buf, const struct meepo_value *val
 	case MEEPO_VALUE_GEOMETRY:
 	case MEEPO_VALUE_VECTOR:
 		meepo_buf_append(buf, value->str.ptr, value->str.len);
+		for (i = 0; i < value->str.zero_pad; i++) {
+			meepo_buf_putc(buf, '\0');
+		}
 		return 0;
 	case MEEPO_VALUE_ENUM:
 		return append_enum(buf, value);

@@ -82,6 +82,9 @@ struct meepo_value {
 			const char *ptr;        /* not NUL-terminated */
 			size_t len;             /* bytes */
 			uint16_t charset;       /* collation id, 63 = binary, 0 unknown */
+			uint32_t zero_pad;      /* BINARY(n) only: 0x00 bytes that follow the len
+			                           bytes in the value (the binlog drops them;
+			                           SELECT shows them); 0 otherwise */
 		} str;
 		struct {
 			uint64_t bits;          /* ENUM: index; SET: member mask */
