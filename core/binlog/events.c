@@ -200,7 +200,9 @@ static int tagged_gtid_read(struct wire *w, uint8_t *uuid, char *tag, int64_t *g
                             char *err, size_t errlen)
 {
 	const uint8_t *start = w->p;
-	uint64_t header;
+	uint64_t format;
+	uint64_t size;
+	uint64_t last_required;
 	uint64_t id;
 	uint64_t v;
 	uint64_t tag_len;
@@ -210,12 +212,13 @@ static int tagged_gtid_read(struct wire *w, uint8_t *uuid, char *tag, int64_t *g
 	size_t i;
 
 	tag[0] = '\0';
-	/* Format version, message size, last non-ignorable field: not needed. */
-	for (i = 0; i < 3; i++) {
-		if (varint_unsigned(w, &header) < 0) {
-			goto bad;
-		}
+	/* Format version, message size (all of it), last non-ignorable field. */
+	if (varint_unsigned(w, &format) < 0 || varint_unsigned(w, &size) < 0 ||
+	    varint_unsigned(w, &last_required) < 0 || size > (size_t)(w->end - start) ||
+	    size < (size_t)(w->p - start)) {
+		goto bad;
 	}
+	w->end = start + size;
 	while (wire_left(w) > 0) {
 		if (varint_unsigned(w, &id) < 0) {
 			goto bad;

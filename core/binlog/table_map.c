@@ -206,10 +206,16 @@ static int column_meta_read(struct wire *w, struct meepo_column *col)
 	}
 }
 
-/* Reads a packed integer that must be below `limit`. */
+/* Reads a packed integer that must be below `limit`; does not move on failure. */
 static int packed_below(struct wire *w, uint64_t limit, uint64_t *out)
 {
-	return wire_packed(w, out) < 0 || *out >= limit ? -1 : 0;
+	const uint8_t *start = w->p;
+
+	if (wire_packed(w, out) < 0 || *out >= limit) {
+		w->p = start;
+		return -1;
+	}
+	return 0;
 }
 
 /* Reads a bitmap with one MSB-first bit per column of class cls. */
