@@ -253,6 +253,19 @@ static void mask_present(uint64_t *mask, const struct meepo_table *t, const stru
 	}
 }
 
+/* True if `image` holds an ENUM '' error value (index 0). */
+static bool sets_enum_error(const struct meepo_table *t, const struct meepo_value *image)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->ncolumns; i++) {
+		if (image[i].type == MEEPO_VALUE_ENUM && image[i].enumset.bits == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Sizes and zeroes the shape's masks for `ncolumns` columns. */
 static void shape_reset(struct sql_shape *shape, enum sql_kind kind, uint32_t ncolumns)
 {
@@ -273,6 +286,7 @@ static void shape_reset(struct sql_shape *shape, enum sql_kind kind, uint32_t nc
 	shape->where = shape->set + nwords;
 	memset(shape->set, 0, 2 * (size_t)nwords * sizeof(uint64_t));
 	shape->kind = kind;
+	shape->lenient = false;
 	shape->nrows = 1;
 	shape->nwords = nwords;
 }
@@ -320,6 +334,7 @@ int sql_shape_of(struct sql_shape *shape, enum sql_kind kind, const struct meepo
 			         meepo_action_name(event->action));
 			return -1;
 		}
+		shape->lenient = sets_enum_error(t, event->after);
 	}
 	if (kind == SQL_DELETE || kind == SQL_UPDATE) {
 		return where_key(shape, event, err, errlen);
@@ -337,7 +352,7 @@ int sql_shape_of(struct sql_shape *shape, enum sql_kind kind, const struct meepo
 
 bool sql_shape_same(const struct sql_shape *a, const struct sql_shape *b)
 {
-	return a->kind == b->kind && a->nwords == b->nwords &&
+	return a->kind == b->kind && a->lenient == b->lenient && a->nwords == b->nwords &&
 	       memcmp(a->set, b->set, 2 * (size_t)a->nwords * sizeof(uint64_t)) == 0;
 }
 
@@ -345,6 +360,7 @@ void sql_shape_copy(struct sql_shape *dst, const struct sql_shape *src)
 {
 	shape_reset(dst, src->kind, src->nwords * 64);
 	memcpy(dst->set, src->set, 2 * (size_t)src->nwords * sizeof(uint64_t));
+	dst->lenient = src->lenient;
 	dst->nrows = src->nrows;
 }
 
@@ -473,24 +489,49 @@ static void build_delete_where(struct meepo_buf *out, const struct meepo_table *
 	}
 }
 
-void sql_build_text(struct meepo_buf *out, const char *schema, const char *table,
-                    const struct meepo_table *t, const struct sql_shape *shape)
+/*
+ * Appends the statement's verb ("INSERT", "UPDATE", "DELETE"), with the
+ * lenient sql_mode attached in the flavor's syntax when the shape needs it.
+ */
+static void put_verb(struct meepo_buf *out, enum sql_flavor flavor, const struct sql_shape *shape,
+                     const char *verb)
+{
+	if (!shape->lenient) {
+		meepo_buf_puts(out, verb);
+	} else if (flavor == SQL_MARIADB) {
+		meepo_buf_printf(out, "SET STATEMENT sql_mode = '%s' FOR %s", SQL_MODE_LENIENT, verb);
+	} else {
+		meepo_buf_printf(out, "%s /*+ SET_VAR(sql_mode = '%s') */", verb, SQL_MODE_LENIENT);
+	}
+}
+
+void sql_build_text(struct meepo_buf *out, enum sql_flavor flavor, const char *schema,
+                    const char *table, const struct meepo_table *t, const struct sql_shape *shape)
 {
 	switch (shape->kind) {
 	case SQL_UPSERT:
-		meepo_buf_puts(out, "INSERT INTO ");
+		put_verb(out, flavor, shape, "INSERT");
+		meepo_buf_puts(out, " INTO ");
 		quote_table(out, schema, table);
 		build_upsert(out, t, shape);
 		break;
 	case SQL_DELETE:
-		meepo_buf_puts(out, "DELETE FROM ");
+	case SQL_DELETE_ROW:
+		put_verb(out, flavor, shape, "DELETE");
+		meepo_buf_puts(out, " FROM ");
 		quote_table(out, schema, table);
 		meepo_buf_puts(out, " WHERE ");
-		build_delete_where(out, t, shape);
+		if (shape->kind == SQL_DELETE) {
+			build_delete_where(out, t, shape);
+		} else {
+			put_columns(out, t, shape->where, " <=> ?", " AND ");
+			meepo_buf_puts(out, " LIMIT 1");
+		}
 		break;
 	case SQL_UPDATE:
 	case SQL_UPDATE_ROW:
-		meepo_buf_puts(out, "UPDATE ");
+		put_verb(out, flavor, shape, "UPDATE");
+		meepo_buf_putc(out, ' ');
 		quote_table(out, schema, table);
 		meepo_buf_puts(out, " SET ");
 		put_columns(out, t, shape->set, " = ?", ", ");
@@ -501,13 +542,6 @@ void sql_build_text(struct meepo_buf *out, const char *schema, const char *table
 			put_columns(out, t, shape->where, " <=> ?", " AND ");
 			meepo_buf_puts(out, " LIMIT 1");
 		}
-		break;
-	case SQL_DELETE_ROW:
-		meepo_buf_puts(out, "DELETE FROM ");
-		quote_table(out, schema, table);
-		meepo_buf_puts(out, " WHERE ");
-		put_columns(out, t, shape->where, " <=> ?", " AND ");
-		meepo_buf_puts(out, " LIMIT 1");
 		break;
 	}
 }

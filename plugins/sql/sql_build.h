@@ -90,11 +90,31 @@ struct sql_param {
 };
 
 /*
+ * The session's sql_mode: strict, so that a value the target column cannot
+ * hold is an error instead of a silent truncation; 0 stays 0 in
+ * AUTO_INCREMENT columns.
+ */
+#define SQL_MODE_STRICT "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION"
+/*
+ * The sql_mode of a statement that sets an ENUM to its '' error value
+ * (index 0), which the source stored in a non-strict session and strict
+ * mode refuses.
+ */
+#define SQL_MODE_LENIENT "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION"
+
+/* The target server's SQL dialect, for the few places they differ. */
+enum sql_flavor {
+	SQL_MARIADB = 0,    /* SET STATEMENT sql_mode = .. FOR .. */
+	SQL_MYSQL,          /* a SET_VAR(sql_mode = ..) optimizer hint */
+};
+
+/*
  * What a statement looks like, and so the key of the statement cache: its
  * kind, its row count and the columns it sets and matches.
  */
 struct sql_shape {
 	enum sql_kind kind;     /* statement kind */
+	bool lenient;           /* sets an ENUM error value: runs with SQL_MODE_LENIENT */
 	uint32_t nrows;         /* rows of a multi-row UPSERT/DELETE; 1 otherwise */
 	uint32_t nwords;        /* 64-bit words per column mask */
 	uint64_t *set;          /* mask of columns set from the after image */
@@ -120,7 +140,7 @@ size_t sql_event_steps(const struct meepo_event *event, enum sql_kind kinds[2]);
 int sql_shape_of(struct sql_shape *shape, enum sql_kind kind, const struct meepo_event *event,
                  char *err, size_t errlen);
 
-/* True if a and b have the same kind and masks (nrows is not compared). */
+/* True if a and b have the same kind, mode and masks (nrows is not compared). */
 bool sql_shape_same(const struct sql_shape *a, const struct sql_shape *b);
 
 /* Makes dst a copy of src. */
@@ -134,10 +154,10 @@ bool sql_kind_multirow(enum sql_kind kind);
 
 /*
  * Appends the SQL text of `shape` on target `schema`.`table`, whose columns
- * are `t`'s.
+ * are `t`'s, in `flavor`'s dialect.
  */
-void sql_build_text(struct meepo_buf *out, const char *schema, const char *table,
-                    const struct meepo_table *t, const struct sql_shape *shape);
+void sql_build_text(struct meepo_buf *out, enum sql_flavor flavor, const char *schema,
+                    const char *table, const struct meepo_table *t, const struct sql_shape *shape);
 
 /*
  * Returns the number of parameters of one row of `shape`, and stores them

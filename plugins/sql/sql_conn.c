@@ -17,9 +17,7 @@
 
 /* Session settings applied on every connection (see docs/sinks/sql.md). */
 static const char session_sql[] =
-	"SET SESSION time_zone = '+00:00',"
-	" sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION',"
-	" foreign_key_checks = 0";
+	"SET SESSION time_zone = '+00:00', sql_mode = '" SQL_MODE_STRICT "', foreign_key_checks = 0";
 
 /* Client timeouts, seconds. */
 #define CONNECT_TIMEOUT_S 10u
@@ -284,8 +282,9 @@ int sql_conn_ensure(struct sql_conn *c, char *err, size_t errlen)
 		}
 		goto out;
 	}
+	c->flavor = strstr(mysql_get_server_info(c->mysql), "MariaDB") != NULL ? SQL_MARIADB : SQL_MYSQL;
 	if (run(c, session_sql, "setting up the session", err, errlen) != 0 ||
-	    mysql_autocommit(c->mysql, 0) != 0) {
+	    run(c, "SET autocommit = 0", "turning autocommit off", err, errlen) != 0) {
 		goto out;
 	}
 	meepo_buf_reset(&c->text);
@@ -464,7 +463,7 @@ static struct sql_stmt *stmt_get(struct sql_conn *c, struct sql_target *t, const
 	}
 	sql_build_params(shape, s->params);
 	meepo_buf_reset(&c->text);
-	sql_build_text(&c->text, t->schema, t->table, table, shape);
+	sql_build_text(&c->text, c->flavor, t->schema, t->table, table, shape);
 	s->stmt = mysql_stmt_init(c->mysql);
 	if (s->stmt == NULL) {
 		abort();
