@@ -5,6 +5,7 @@
  *
  * Each test writes its files into a scratch directory under /tmp.
  */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -410,6 +411,113 @@ static void test_shipped_conf_d(void **state)
 	conf_free(&conf);
 }
 
+/*
+ * Copies conf.d/<name> to dir/<name> with its examples enabled: on each
+ * line, a '#' that follows only indentation and is not followed by a space
+ * (the "#key = value;" form) is removed.
+ */
+static void copy_uncommented(const char *dir, const char *name)
+{
+	char *src;
+	char *dst;
+	char line[1024];
+	FILE *in;
+	FILE *out;
+
+	assert_true(asprintf(&src, "%s/conf.d/%s", SOURCE_ROOT, name) > 0);
+	assert_true(asprintf(&dst, "%s/%s", dir, name) > 0);
+	in = fopen(src, "r");
+	out = fopen(dst, "w");
+	assert_non_null(in);
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		size_t indent = strspn(line, " \t");
+		char *hash = line + indent;
+
+		if (hash[0] == '#' && hash[1] != ' ' && hash[1] != '\n' && hash[1] != '\0') {
+			memmove(hash, hash + 1, strlen(hash));
+		}
+		fputs(line, out);
+	}
+	assert_int_equal(fclose(in), 0);
+	assert_int_equal(fclose(out), 0);
+	free(src);
+	free(dst);
+}
+
+/* scandir() filter: *.conf names. */
+static int conf_file(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
+}
+
+/* Returns the number of *.conf files in dir. */
+static size_t count_conf_files(const char *dir)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, conf_file, alphasort);
+
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		free(ents[i]);
+	}
+	free(ents);
+	return (size_t)n;
+}
+
+/* The shipped examples, all enabled at once, form a valid configuration. */
+static void test_shipped_examples(void **state)
+{
+	static const char *const files[] = {
+		"00-source.conf", "10-checkpoint.conf", "20-log.conf", "25-metrics.conf",
+		"30-sink-print.conf", "40-sink-memcached.conf", "41-sink-redis.conf",
+		"42-sink-webhook.conf", "43-sink-sql.conf", "90-routes.conf",
+	};
+	static const char *const sinks[] = { "print", "cache", "events", "hooks", "replica" };
+	char *dir = scratch_new();
+	struct meepo_conf conf;
+	struct route_set set;
+	struct router *router;
+	char err[1024] = "";
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		copy_uncommented(dir, files[i]);
+	}
+	/* Every shipped file is in the list above. */
+	assert_int_equal(count_conf_files(SOURCE_ROOT "/conf.d"), sizeof(files) / sizeof(files[0]));
+	setenv("MEEPO_PASSWORD", "example", 1);
+	if (conf_load(dir, &conf, err, sizeof(err)) != 0) {
+		fail_msg("%s", err);
+	}
+	unsetenv("MEEPO_PASSWORD");
+	assert_int_equal(conf.nfiles, sizeof(files) / sizeof(files[0]));
+	assert_int_equal(conf.nsinks, 5);
+	for (size_t i = 0; i < 5; i++) {
+		assert_string_equal(conf.sinks[i].name, sinks[i]);
+	}
+	assert_string_equal(conf.source.socket, "/run/mysqld/mysqld.sock");
+	assert_string_equal(conf.metrics.listen, "127.0.0.1:9104");
+	assert_string_equal(conf.plugin_dir, "/usr/local/lib/meepo");
+	assert_int_equal(conf.sinks[0].queue_max_bytes, 64u << 20);
+	assert_int_equal(conf.nroutes, 5);
+	router = router_new(&conf, err, sizeof(err));
+	assert_non_null(router);
+	router_resolve(router, "shop", "user", &set);
+	assert_int_equal(set.sinks[MEEPO_WRITE], 0x15);      /* print, events, replica */
+	assert_int_equal(set.sinks[MEEPO_UPDATE], 0x17);     /* and cache */
+	assert_int_equal(set.stop_on_reject, 0x10);          /* replica */
+	router_resolve(router, "shop", "order_1", &set);
+	assert_int_equal(set.sinks[MEEPO_WRITE], 0x1d);      /* print, events, hooks, replica */
+	assert_int_equal(set.sinks[MEEPO_DELETE], 0x17);     /* print, cache, events, replica */
+	router_resolve(router, "crm", "user", &set);
+	assert_int_equal(set.sinks[MEEPO_UPDATE], 0x1);      /* print only */
+	router_free(router);
+	conf_free(&conf);
+	scratch_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_missing_path),
 		cmocka_unit_test(test_empty_directory),
 		cmocka_unit_test(test_shipped_conf_d),
+		cmocka_unit_test(test_shipped_examples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
