@@ -220,16 +220,14 @@ static int want_group(struct loader *ld, const config_setting_t *s, const char *
 	return 0;
 }
 
-/* Returns member `key` of group, or fails naming it if `required`. */
-static const config_setting_t *member(struct loader *ld, const config_setting_t *group,
-                                      const char *label, const char *key, bool required,
-                                      int *rc)
+/* Returns member `key` of group; if it is missing, writes an error and returns NULL. */
+static const config_setting_t *require(struct loader *ld, const config_setting_t *group,
+                                       const char *label, const char *key)
 {
 	const config_setting_t *m = config_setting_get_member(group, key);
 
-	*rc = 0;
-	if (m == NULL && required) {
-		*rc = fail(ld, group, "%s: missing key '%s'", label, key);
+	if (m == NULL) {
+		fail(ld, group, "%s: missing key '%s'", label, key);
 	}
 	return m;
 }
@@ -255,11 +253,10 @@ static int get_string(struct loader *ld, const config_setting_t *group, const ch
 	const config_setting_t *m;
 	const char *value;
 	char what[128];
-	int rc;
 
-	m = member(ld, group, label, key, required, &rc);
+	m = required ? require(ld, group, label, key) : config_setting_get_member(group, key);
 	if (m == NULL) {
-		return rc;
+		return required ? -1 : 0;
 	}
 	snprintf(what, sizeof(what), "%s.%s", label, key);
 	if (want_string(ld, m, what, &value) != 0) {
@@ -793,7 +790,7 @@ static int for_each_string(struct loader *ld, const config_setting_t *m, const c
 static int add_pattern(struct loader *ld, const config_setting_t *e, const char *what,
                        void *ctx)
 {
-	struct route_config *rc = ctx;
+	struct route_config *route = ctx;
 	const char *pattern = config_setting_get_string(e);
 	char msg[512];
 	char *schema;
@@ -805,17 +802,17 @@ static int add_pattern(struct loader *ld, const config_setting_t *e, const char 
 	}
 	free(schema);
 	free(table);
-	match = realloc(rc->match, (rc->nmatch + 1) * sizeof(*match));
+	match = realloc(route->match, (route->nmatch + 1) * sizeof(*match));
 	if (match == NULL) {
 		snprintf(ld->err, ld->errlen, "out of memory");
 		return -1;
 	}
-	rc->match = match;
-	rc->match[rc->nmatch] = NULL;
-	if (set_string(ld, &rc->match[rc->nmatch], pattern) != 0) {
+	route->match = match;
+	route->match[route->nmatch] = NULL;
+	if (set_string(ld, &route->match[route->nmatch], pattern) != 0) {
 		return -1;
 	}
-	rc->nmatch++;
+	route->nmatch++;
 	return 0;
 }
 
@@ -842,48 +839,47 @@ static int parse_route(struct loader *ld, const config_setting_t *s, size_t inde
 	static const char *const keys[] = { "match", "actions", "sink", "on_reject", NULL };
 	static const char *const rejects[] = { "deadletter", "stop", NULL };
 	struct meepo_conf *conf = ld->conf;
-	struct route_config *rc;
+	struct route_config *route;
 	const config_setting_t *m;
 	const char *value;
 	char label[32];
 	char what[64];
 	int on_reject = ON_REJECT_DEADLETTER;
-	int rc_missing;
 
 	snprintf(label, sizeof(label), "routes[%zu]", index);
 	if (!config_setting_is_group(s)) {
 		return fail(ld, s, "%s: expected a group { match = ...; sink = \"...\"; }", label);
 	}
-	if (grow(ld, (void **)&conf->routes, &ld->routes_cap, conf->nroutes, sizeof(*rc)) != 0 ||
+	if (grow(ld, (void **)&conf->routes, &ld->routes_cap, conf->nroutes, sizeof(*route)) != 0 ||
 	    grow(ld, (void **)&ld->pending, &ld->pending_cap, conf->nroutes,
 	         sizeof(*ld->pending)) != 0) {
 		return -1;
 	}
-	rc = &conf->routes[conf->nroutes++];
-	if (set_where(ld, &rc->where, s) != 0 || check_keys(ld, s, label, keys) != 0) {
+	route = &conf->routes[conf->nroutes++];
+	if (set_where(ld, &route->where, s) != 0 || check_keys(ld, s, label, keys) != 0) {
 		return -1;
 	}
-	m = member(ld, s, label, "match", true, &rc_missing);
+	m = require(ld, s, label, "match");
 	snprintf(what, sizeof(what), "%s.match", label);
-	if (m == NULL || for_each_string(ld, m, what, add_pattern, rc) != 0) {
+	if (m == NULL || for_each_string(ld, m, what, add_pattern, route) != 0) {
 		return -1;
 	}
 	m = config_setting_get_member(s, "actions");
 	snprintf(what, sizeof(what), "%s.actions", label);
-	if (m != NULL && for_each_string(ld, m, what, add_action, &rc->actions) != 0) {
+	if (m != NULL && for_each_string(ld, m, what, add_action, &route->actions) != 0) {
 		return -1;
 	}
 	if (m == NULL) {
-		rc->actions = ACTIONS_ALL;
+		route->actions = ACTIONS_ALL;
 	}
-	m = member(ld, s, label, "sink", true, &rc_missing);
+	m = require(ld, s, label, "sink");
 	snprintf(what, sizeof(what), "%s.sink", label);
 	if (m == NULL || want_string(ld, m, what, &value) != 0 ||
 	    get_choice(ld, s, label, "on_reject", rejects, "\"deadletter\", \"stop\"",
 	               &on_reject) != 0) {
 		return -1;
 	}
-	rc->on_reject = (enum on_reject)on_reject;
+	route->on_reject = (enum on_reject)on_reject;
 	ld->pending[conf->nroutes - 1].sink = m;
 	ld->pending[conf->nroutes - 1].index = index;
 	return 0;
