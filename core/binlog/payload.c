@@ -34,6 +34,8 @@ enum payload_compression {
 
 /* Largest transaction meepo decompresses. */
 #define PAYLOAD_MAX (1ull << 30)
+/* First output buffer; it doubles as decompressed bytes arrive. */
+#define PAYLOAD_FIRST_ALLOC (64u * 1024u)
 
 /* What the payload header says. */
 struct payload_header {
@@ -98,6 +100,69 @@ static int header_read(struct wire *w, struct payload_header *h, char *err, size
 	return 0;
 }
 
+/*
+ * Decompresses zstd frames into a buffer grown as output arrives (MySQL
+ * writes frames without a content size), never past `size` bytes, which
+ * the result must fill exactly. *out is malloc'd.
+ */
+static int zstd_inflate(const uint8_t *src, size_t src_len, size_t size, uint8_t **out,
+                        char *err, size_t errlen)
+{
+	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+	ZSTD_inBuffer in = { src, src_len, 0 };
+	ZSTD_outBuffer dst = { NULL, 0, 0 };
+	size_t cap = size < PAYLOAD_FIRST_ALLOC ? size : PAYLOAD_FIRST_ALLOC;
+	size_t r = 1;
+	uint8_t *grown;
+	int ret = -1;
+
+	dst.dst = malloc(cap + 1);
+	dst.size = cap;
+	if (dctx == NULL || dst.dst == NULL) {
+		snprintf(err, errlen, "out of memory for zstd");
+		goto out;
+	}
+	while (in.pos < in.size || r != 0) {
+		if (dst.pos == dst.size) {
+			if (dst.size == size) {
+				snprintf(err, errlen,
+				         "TRANSACTION_PAYLOAD decompresses to more than the %zu bytes its "
+				         "header says", size);
+				goto out;
+			}
+			cap = size - dst.size < dst.size ? size : dst.size * 2;
+			grown = realloc(dst.dst, cap + 1);
+			if (grown == NULL) {
+				snprintf(err, errlen, "out of memory for a %zu-byte transaction", size);
+				goto out;
+			}
+			dst.dst = grown;
+			dst.size = cap;
+		}
+		if (in.pos == in.size && r != 0 && dst.pos < dst.size) {
+			snprintf(err, errlen, "TRANSACTION_PAYLOAD zstd data truncated");
+			goto out;
+		}
+		r = ZSTD_decompressStream(dctx, &dst, &in);
+		if (ZSTD_isError(r)) {
+			snprintf(err, errlen, "TRANSACTION_PAYLOAD zstd: %s", ZSTD_getErrorName(r));
+			goto out;
+		}
+	}
+	if (dst.pos != size) {
+		snprintf(err, errlen, "TRANSACTION_PAYLOAD decompressed to %zu bytes, header says %zu",
+		         dst.pos, size);
+		goto out;
+	}
+	*out = dst.dst;
+	dst.dst = NULL;
+	ret = 0;
+out:
+	free(dst.dst);
+	ZSTD_freeDCtx(dctx);
+	return ret;
+}
+
 int binlog_payload_decompress(const uint8_t *body, size_t len, uint8_t **out, size_t *out_len,
                               char *err, size_t errlen)
 {
@@ -105,7 +170,6 @@ int binlog_payload_decompress(const uint8_t *body, size_t len, uint8_t **out, si
 	struct payload_header h;
 	const uint8_t *payload;
 	uint8_t *buf = NULL;
-	size_t got;
 	int ret = -1;
 
 	if (header_read(&w, &h, err, errlen) < 0) {
@@ -123,43 +187,32 @@ int binlog_payload_decompress(const uint8_t *body, size_t len, uint8_t **out, si
 		         h.uncompressed_size, PAYLOAD_MAX);
 		goto out;
 	}
-	if (h.compression != COMPRESSION_ZSTD && h.compression != COMPRESSION_NONE) {
-		snprintf(err, errlen, "TRANSACTION_PAYLOAD compression type %" PRIu64 " is unknown",
-		         h.compression);
-		goto out;
-	}
-	buf = malloc(h.uncompressed_size + 1);
-	if (buf == NULL) {
-		snprintf(err, errlen, "out of memory for a %" PRIu64 "-byte transaction",
-		         h.uncompressed_size);
-		goto out;
-	}
-	if (h.compression == COMPRESSION_NONE) {
+	if (h.compression == COMPRESSION_ZSTD) {
+		if (zstd_inflate(payload, h.payload_size, h.uncompressed_size, &buf, err, errlen) < 0) {
+			goto out;
+		}
+	} else if (h.compression == COMPRESSION_NONE) {
 		if (h.payload_size != h.uncompressed_size) {
 			snprintf(err, errlen,
 			         "uncompressed TRANSACTION_PAYLOAD of %" PRIu64 " bytes says %" PRIu64,
 			         h.payload_size, h.uncompressed_size);
 			goto out;
 		}
+		buf = malloc(h.payload_size + 1);
+		if (buf == NULL) {
+			snprintf(err, errlen, "out of memory for a %" PRIu64 "-byte transaction",
+			         h.payload_size);
+			goto out;
+		}
 		memcpy(buf, payload, h.payload_size);
 	} else {
-		got = ZSTD_decompress(buf, h.uncompressed_size, payload, h.payload_size);
-		if (ZSTD_isError(got)) {
-			snprintf(err, errlen, "TRANSACTION_PAYLOAD zstd: %s", ZSTD_getErrorName(got));
-			goto out;
-		}
-		if (got != h.uncompressed_size) {
-			snprintf(err, errlen,
-			         "TRANSACTION_PAYLOAD decompressed to %zu bytes, header says %" PRIu64,
-			         got, h.uncompressed_size);
-			goto out;
-		}
+		snprintf(err, errlen, "TRANSACTION_PAYLOAD compression type %" PRIu64 " is unknown",
+		         h.compression);
+		goto out;
 	}
 	*out = buf;
 	*out_len = h.uncompressed_size;
-	buf = NULL;
 	ret = 0;
 out:
-	free(buf);
 	return ret;
 }

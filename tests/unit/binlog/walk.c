@@ -286,10 +286,13 @@ static int walk_events(struct walk *w, const struct binlog_format *outer, const 
 			w->st->checksums += fmt.checksum;
 		} else {
 			if (fmt.checksum) {
-				if (binlog_checksum_verify(event, h.event_len, why, sizeof(why)) < 0) {
+				if (binlog_checksum_verify(event, h.event_len, why, sizeof(why)) == 0) {
+					w->st->checksums++;
+				} else if (w->st->lenient_crc) {
+					w->st->bad_checksums++;
+				} else {
 					goto fail;
 				}
-				w->st->checksums++;
 			}
 			if (binlog_event_body(&fmt, event, h.event_len, &body, &body_len, why,
 			                      sizeof(why)) < 0 ||

@@ -7,6 +7,7 @@
 #ifndef MEEPO_TEST_BINLOG_WALK_H
 #define MEEPO_TEST_BINLOG_WALK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,8 @@ struct walk_stats {
 	char gtids[WALK_GTIDS][128];    /* the first WALK_GTIDS texts */
 	uint32_t ntables;               /* distinct schema.table names kept */
 	char tables[WALK_TABLES][160];  /* "schema.table:t1,t2,..." column types */
+	bool lenient_crc;               /* count CRC mismatches instead of failing (fuzzing) */
+	uint32_t bad_checksums;         /* mismatches let through when lenient_crc */
 	walk_row_fn on_row;             /* optional row callback */
 	void *arg;                      /* its argument */
 };
