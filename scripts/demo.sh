@@ -22,8 +22,9 @@ set -u -o pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 export MEEPO_RUN_DIR=${MEEPO_RUN_DIR:-/tmp/meepo-demo}
-# The demo server's password, read by meepo through password_env.
-export MEEPO_DEMO_PASSWORD=meepo
+# The demo server's password, read by meepo through password_env
+# (conf.d/00-source.conf names MEEPO_PASSWORD too).
+export MEEPO_PASSWORD=meepo
 
 # shellcheck source=scripts/deps.sh
 source "$ROOT/scripts/deps.sh"
@@ -99,7 +100,7 @@ fail() {
 
 # sql STATEMENTS: runs SQL in database demo as the meepo user.
 sql() {
-	mariadb -h 127.0.0.1 -P "$PORT" -u meepo -p"$MEEPO_DEMO_PASSWORD" demo -e "$1"
+	mariadb -h 127.0.0.1 -P "$PORT" -u meepo -p"$MEEPO_PASSWORD" demo -e "$1"
 }
 
 # Writes the demo's configuration into $MEEPO_RUN_DIR/conf.d: the shipped
@@ -123,25 +124,26 @@ source = {
 	host = "127.0.0.1";
 	port = $PORT;
 	user = "meepo";
-	password_env = "MEEPO_DEMO_PASSWORD";
+	password_env = "MEEPO_PASSWORD";
 	server_id = 4242;
 	start = "current";
 };
 EOF
 	# A checkpoint left by an earlier run would resume from there: drop it.
-	rm -f "$MEEPO_RUN_DIR"/*.position
+	rm -f "$MEEPO_RUN_DIR"/*.position "$MEEPO_RUN_DIR"/*.deadletter.jsonl
 }
 
-# Waits until meepo's binlog dump connection shows in the server's process list.
+# wait_for_meepo PID: waits until meepo's binlog dump connection shows in the
+# server's process list.
 wait_for_meepo() {
 	local i n
 	for ((i = 0; i < 300; i++)); do
-		n=$(mariadb -h 127.0.0.1 -P "$PORT" -u meepo -p"$MEEPO_DEMO_PASSWORD" -N -B -e \
+		n=$(mariadb -h 127.0.0.1 -P "$PORT" -u meepo -p"$MEEPO_PASSWORD" -N -B -e \
 			"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'" 2>/dev/null)
 		if [[ "$n" =~ ^[1-9] ]]; then
 			return 0
 		fi
-		if ! svc_pid meepo >/dev/null; then
+		if ! kill -0 "$1" 2>/dev/null; then
 			fail "meepo exited during start-up"
 		fi
 		sleep 0.1
@@ -192,23 +194,26 @@ main() {
 	trap 'svc_stop meepo; svc_stop_all' EXIT
 	trap 'exit 130' INT TERM
 	PORT=$(svc_free_port 33306 33399) || fail "no free port"
-	svc_start_mariadb demo-db "$PORT" "$MEEPO_DEMO_PASSWORD" || fail "MariaDB did not start"
-	mariadb -h 127.0.0.1 -P "$PORT" -u meepo -p"$MEEPO_DEMO_PASSWORD" -e "CREATE DATABASE demo" ||
+	svc_start_mariadb demo-db "$PORT" "$MEEPO_PASSWORD" || fail "MariaDB did not start"
+	mariadb -h 127.0.0.1 -P "$PORT" -u meepo -p"$MEEPO_PASSWORD" -e "CREATE DATABASE demo" ||
 		fail "cannot create database demo"
 
 	write_config
-	build/core/meepo -c "$MEEPO_RUN_DIR/conf.d" --check >/dev/null 2>"$MEEPO_RUN_DIR/check.log" ||
+	(cd "$MEEPO_RUN_DIR" && "$ROOT/build/core/meepo" -c conf.d --check) >/dev/null 2>"$MEEPO_RUN_DIR/check.log" ||
 		{ cat "$MEEPO_RUN_DIR/check.log" >&2; fail "meepo --check rejected $MEEPO_RUN_DIR/conf.d"; }
 
 	say "starting meepo -c $MEEPO_RUN_DIR/conf.d (events appear below)"
 	EVENTS="$MEEPO_RUN_DIR/events.txt"
 	: >"$EVENTS"
 	mkdir -p "$MEEPO_RUN_DIR/meepo"
-	build/core/meepo -c "$MEEPO_RUN_DIR/conf.d" 2>"$MEEPO_RUN_DIR/meepo.log" </dev/null \
+	# From the run dir, so that relative paths of conf.d (the checkpoint,
+	# dead letters) land there.
+	(cd "$MEEPO_RUN_DIR" && exec "$ROOT/build/core/meepo" -c conf.d) \
+		2>"$MEEPO_RUN_DIR/meepo.log" </dev/null \
 		> >(tee -a "$EVENTS" | sed -u $'s/^/\033[32mmeepo> /; s/$/\033[0m/') &
 	pid=$!
 	svc_record meepo "$pid" meepo
-	wait_for_meepo
+	wait_for_meepo "$pid"
 
 	say "example 1: statements against table test"
 	play "$TABLE_DDL"
@@ -237,7 +242,7 @@ main() {
 
 meepo (pid $pid) and MariaDB keep running; meepo prints to this terminal.
 Type SQL yourself:
-    mariadb -h 127.0.0.1 -P $PORT -u meepo -p$MEEPO_DEMO_PASSWORD demo
+    mariadb -h 127.0.0.1 -P $PORT -u meepo -p$MEEPO_PASSWORD demo
 e.g.  INSERT INTO test (data) VALUES ('hello');
 Its configuration: $MEEPO_RUN_DIR/conf.d   log: $MEEPO_RUN_DIR/meepo.log
 Stop everything with:  bash scripts/demo.sh --stop

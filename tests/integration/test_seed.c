@@ -310,6 +310,62 @@ static void test_checkpoint_restart(void **state)
 	mysql_close(conn);
 }
 
+/*
+ * The restart a service sees: meepo follows the live server, is stopped
+ * with SIGTERM while idle (it must exit 0 promptly and save its
+ * checkpoint), more rows are written, and the next run resumes exactly
+ * after what the first one delivered.
+ */
+static void test_sigterm_restart(void **state)
+{
+	const char *schema = "seed_sigterm";
+	MYSQL *conn = make_schema(schema);
+	char *dir = harness_temp_dir(schema);
+	char *checkpoint = harness_printf("%s/position", dir);
+	char *out1 = harness_printf("%s/out1.txt", dir);
+	char *out2 = harness_printf("%s/out2.txt", dir);
+	struct harness_proc *proc;
+	char *config, *source, *err = NULL;
+	char file[256];
+	uint64_t pos;
+	int status;
+
+	harness_master_position(conn, file, sizeof(file), &pos);
+	source = harness_source_config(file, pos);
+	config = write_config(dir, source, checkpoint, out1, schema);
+	proc = harness_meepo_start(config, NULL);
+	harness_sql(conn, "INSERT INTO test (data) VALUES ('a'), ('b')");
+	harness_sql(conn, "UPDATE test SET data = 'bb' WHERE id = 2");
+	if (!harness_wait_lines(out1, 3, 20000)) {
+		harness_meepo_stop(proc, 10, NULL, &err);
+		fail_msg("meepo printed fewer than 3 lines in 20 s; its stderr:\n%s",
+		         err != NULL ? err : "(none)");
+	}
+	status = harness_meepo_stop(proc, 10, NULL, &err);
+	if (status != 0) {
+		fail_msg("meepo exited with %d after SIGTERM (137 = it ignored SIGTERM for "
+		         "10 s and was killed); its stderr:\n%s", status,
+		         err != NULL ? err : "(none)");
+	}
+	free(err);
+	free(config);
+	assert_output(out1, "test_write 1\ntest_write 2\ntest_update 2\n");
+
+	harness_sql(conn, "DELETE FROM test WHERE id = 1");
+	harness_sql(conn, "INSERT INTO test (data) VALUES ('c')");
+	config = write_config(dir, source, checkpoint, out2, schema);
+	run_meepo(config, NULL);
+	assert_output(out2, "test_delete 1\ntest_write 3\n");
+
+	free(config);
+	free(source);
+	free(out1);
+	free(out2);
+	free(checkpoint);
+	free(dir);
+	mysql_close(conn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_example2_binlog),
 		cmocka_unit_test(test_example1_binlog_two_files),
 		cmocka_unit_test(test_checkpoint_restart),
+		cmocka_unit_test(test_sigterm_restart),
 	};
 
 	return cmocka_run_group_tests_name("seed", tests, NULL, NULL);
