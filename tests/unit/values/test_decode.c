@@ -186,7 +186,7 @@ static struct meepo_column column_of(const struct value_case *c)
 static void expect_bytes(const char *name, const char *what, const struct meepo_buf *buf,
                          const char *want, size_t want_len)
 {
-	if (buf->len != want_len || memcmp(buf->data, want, want_len) != 0) {
+	if (buf->len != want_len || (want_len > 0 && memcmp(buf->data, want, want_len) != 0)) {
 		fail_msg("%s: %s is \"%.*s\" (%zu bytes), want \"%s\" (%zu bytes)", name, what,
 		         (int)buf->len, buf->data, buf->len, want, want_len);
 	}

@@ -37,7 +37,7 @@ static void expect_forms(const char *name, const struct meepo_value *v, const ch
 	if (meepo_value_append_text(&t, v) != 0 || meepo_value_append_json(&j, v) != 0) {
 		fail_msg("%s: formatting failed", name);
 	}
-	if (t.len != strlen(text) || memcmp(t.data, text, t.len) != 0) {
+	if (t.len != strlen(text) || (t.len > 0 && memcmp(t.data, text, t.len) != 0)) {
 		fail_msg("%s: text \"%.*s\", want \"%s\"", name, (int)t.len, t.data, text);
 	}
 	if (j.len != strlen(json) || memcmp(j.data, json, j.len) != 0) {
