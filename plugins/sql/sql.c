@@ -76,6 +76,7 @@ struct sql_instance {
 	struct sql_conn conn;           /* the worker's connection */
 	struct sql_shape shape;         /* scratch: the current step's shape */
 	struct sql_group group;         /* rows waiting for a multi-row statement */
+	const struct meepo_event *blamed; /* the event a failed deliver() step stopped at */
 };
 
 /* ---- options ---------------------------------------------------------------- */
@@ -299,7 +300,8 @@ static enum meepo_result group_flush(struct sql_instance *inst, struct meepo_rep
 
 	while (done < g->count && result == MEEPO_OK) {
 		g->shape.nrows = floor_pow2((uint32_t)(g->count - done));
-		result = sql_conn_exec(&inst->conn, g->target, &g->shape, g->events + done, report);
+		result = sql_conn_exec(&inst->conn, g->target, &g->shape, g->events + done,
+		                       &inst->blamed, report);
 		done += g->shape.nrows;
 	}
 	g->count = 0;
@@ -364,6 +366,7 @@ static enum meepo_result apply_event(struct sql_instance *inst, const struct mee
 	size_t i;
 
 	if (target == NULL) {
+		inst->blamed = ev;
 		return MEEPO_REJECT;
 	}
 	for (i = 0; i < nsteps && result == MEEPO_OK; i++) {
@@ -371,6 +374,7 @@ static enum meepo_result apply_event(struct sql_instance *inst, const struct mee
 			snprintf(report->reason, sizeof(report->reason), "%s.%s at %s:%llu: %s",
 			         ev->table->schema, ev->table->name, ev->file,
 			         (unsigned long long)ev->offset, err);
+			inst->blamed = ev;
 			return MEEPO_REJECT;
 		}
 		if (sql_kind_multirow(kinds[i])) {
@@ -379,7 +383,7 @@ static enum meepo_result apply_event(struct sql_instance *inst, const struct mee
 		}
 		result = group_flush(inst, report);
 		if (result == MEEPO_OK) {
-			result = sql_conn_exec(&inst->conn, target, &inst->shape, &ev, report);
+			result = sql_conn_exec(&inst->conn, target, &inst->shape, &ev, &inst->blamed, report);
 		}
 	}
 	return result;
@@ -392,6 +396,7 @@ static enum meepo_result commit(struct sql_instance *inst, const struct meepo_ev
 	enum meepo_result result = group_flush(inst, report);
 
 	if (result == MEEPO_OK) {
+		inst->blamed = last;
 		result = sql_conn_commit(&inst->conn, last, report);
 	}
 	return result;
@@ -399,31 +404,34 @@ static enum meepo_result commit(struct sql_instance *inst, const struct meepo_ev
 
 /* ---- the sink ----------------------------------------------------------------------- */
 
-static enum meepo_result sql_deliver(void *instance, const struct meepo_batch *batch,
+/*
+ * Applies events [from, to) of the batch, committing whenever a source
+ * transaction ends with batch_rows rows pending, and at `to`. *committed
+ * moves past every event the target has for good (committed, or skipped as
+ * applied before); *skipped counts the skipped ones.
+ */
+static enum meepo_result apply_range(struct sql_instance *inst, const struct meepo_batch *batch,
+                                     size_t from, size_t to, size_t *committed, size_t *skipped,
                                      struct meepo_report *report)
 {
-	struct sql_instance *inst = instance;
-	enum meepo_result result = MEEPO_OK;
 	const struct meepo_event *last = NULL;
+	enum meepo_result result = MEEPO_OK;
 	uint64_t rows = 0;
-	size_t skipped = 0;
 	size_t i;
 
-	if (sql_conn_ensure(&inst->conn, report->reason, sizeof(report->reason)) != 0) {
-		return MEEPO_RETRY;
-	}
-	for (i = 0; i < batch->count && result == MEEPO_OK; i++) {
+	for (i = from; i < to && result == MEEPO_OK; i++) {
 		const struct meepo_event *ev = batch->events[i];
 
 		if (sql_conn_is_applied(&inst->conn, ev)) {
-			skipped++;
-			continue;
+			(*skipped)++;
+		} else {
+			result = apply_event(inst, ev, report);
+			last = ev;
+			rows++;
 		}
-		result = apply_event(inst, ev, report);
-		last = ev;
-		rows++;
-		if (result == MEEPO_OK && ev->last && rows >= inst->batch_rows) {
-			result = commit(inst, last, report);
+		if (result == MEEPO_OK && ev->last && (rows >= inst->batch_rows || last == NULL)) {
+			result = last != NULL ? commit(inst, last, report) : MEEPO_OK;
+			*committed = i + 1;
 			last = NULL;
 			rows = 0;
 		}
@@ -431,16 +439,81 @@ static enum meepo_result sql_deliver(void *instance, const struct meepo_batch *b
 	if (result == MEEPO_OK && last != NULL) {
 		result = commit(inst, last, report);
 	}
-	if (skipped > 0) {
-		meepo_sink_log(MEEPO_LOG_INFO, "sql", inst->settings.instance,
-		               "skipped %zu row event(s) the target already has (state table at %s:%llu)",
-		               skipped, inst->conn.applied_file,
-		               (unsigned long long)inst->conn.applied_offset);
+	if (result == MEEPO_OK) {
+		*committed = to;
+	}
+	return result;
+}
+
+/*
+ * After a REJECT: the failed target transaction was rolled back whole, so
+ * applies again the source transactions of the batch from `committed` up to
+ * the one holding the blamed event, leaving the target with everything
+ * before the rejected transaction. Returns OK, or the result (and report)
+ * of a new failure.
+ */
+static enum meepo_result apply_before_reject(struct sql_instance *inst, const struct meepo_batch *batch,
+                                             size_t committed, struct meepo_report *report)
+{
+	const struct meepo_event *bad = inst->blamed;
+	struct meepo_report again = { 0 };
+	enum meepo_result result = MEEPO_OK;
+	size_t skipped = 0;
+	size_t end = committed;
+
+	if (bad == NULL) {
+		return MEEPO_OK;
+	}
+	/* Rows of one transaction are contiguous: find where the rejected one starts. */
+	while (end < batch->count && (batch->events[end]->txn_offset != bad->txn_offset ||
+	                              strcmp(batch->events[end]->file, bad->file) != 0)) {
+		end++;
+	}
+	if (end > committed && end < batch->count) {
+		result = apply_range(inst, batch, committed, end, &committed, &skipped, &again);
 	}
 	if (result != MEEPO_OK) {
-		inst->group.count = 0;
-		inst->group.target = NULL;
-		sql_conn_rollback(&inst->conn);
+		*report = again;
+	}
+	return result;
+}
+
+/* Drops the rows waiting in the group and rolls the target transaction back. */
+static void abandon(struct sql_instance *inst)
+{
+	inst->group.count = 0;
+	inst->group.target = NULL;
+	sql_conn_rollback(&inst->conn);
+}
+
+static enum meepo_result sql_deliver(void *instance, const struct meepo_batch *batch,
+                                     struct meepo_report *report)
+{
+	struct sql_instance *inst = instance;
+	enum meepo_result result;
+	size_t committed = 0;
+	size_t skipped = 0;
+
+	if (sql_conn_ensure(&inst->conn, report->reason, sizeof(report->reason)) != 0) {
+		return MEEPO_RETRY;
+	}
+	inst->blamed = NULL;
+	result = apply_range(inst, batch, 0, batch->count, &committed, &skipped, report);
+	if (skipped > 0) {
+		meepo_sink_log(MEEPO_LOG_INFO, "sql", inst->settings.instance,
+		               "skipped %zu row event(s) the target already had (state table)", skipped);
+	}
+	if (result == MEEPO_OK) {
+		return MEEPO_OK;
+	}
+	abandon(inst);
+	if (result == MEEPO_REJECT) {
+		enum meepo_result before = apply_before_reject(inst, batch, committed, report);
+
+		if (before != MEEPO_OK) {
+			abandon(inst);
+			result = before;
+		}
 	}
 	return result;
 }

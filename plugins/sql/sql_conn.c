@@ -530,6 +530,7 @@ static enum meepo_result blame(struct sql_conn *c, struct sql_target *t, struct 
 enum meepo_result sql_conn_exec(struct sql_conn *c, struct sql_target *target,
                                 const struct sql_shape *shape,
                                 const struct meepo_event *const *events,
+                                const struct meepo_event **blamed,
                                 struct meepo_report *report)
 {
 	const struct meepo_table *table = events[0]->table;
@@ -539,6 +540,7 @@ enum meepo_result sql_conn_exec(struct sql_conn *c, struct sql_target *target,
 	unsigned int errnum;
 	uint32_t r;
 
+	*blamed = events[0];
 	if (s == NULL) {
 		return result;
 	}
@@ -553,6 +555,7 @@ enum meepo_result sql_conn_exec(struct sql_conn *c, struct sql_target *target,
 	sql_shape_copy(&c->single, shape);
 	c->single.nrows = 1;
 	for (r = 0; r < shape->nrows; r++) {
+		*blamed = events[r];
 		one = stmt_get(c, target, table, &c->single, events[r], &result, report);
 		if (one == NULL) {
 			return result;
@@ -562,6 +565,7 @@ enum meepo_result sql_conn_exec(struct sql_conn *c, struct sql_target *target,
 			return errnum == 0 ? result : blame(c, target, one, events[r], errnum, 1, report);
 		}
 	}
+	*blamed = events[0];
 	return blame(c, target, s, events[0], errnum, shape->nrows, report);
 }
 

@@ -116,12 +116,13 @@ struct sql_target *sql_conn_target(struct sql_conn *c, const struct meepo_event 
  * Executes the statement `shape` (shape->nrows rows) on `target` with rows
  * events[0..nrows). Returns MEEPO_OK, or RETRY/REJECT with report->reason
  * naming the table, the failing row's key, its position and the server's
- * message; a multi-row statement that fails for good is re-run row by row
- * to find the row to blame.
+ * message, and that row's event in *blamed; a multi-row statement that
+ * fails for good is re-run row by row to find the row to blame.
  */
 enum meepo_result sql_conn_exec(struct sql_conn *c, struct sql_target *target,
                                 const struct sql_shape *shape,
                                 const struct meepo_event *const *events,
+                                const struct meepo_event **blamed,
                                 struct meepo_report *report);
 
 /*
