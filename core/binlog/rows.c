@@ -34,7 +34,7 @@ int binlog_rows_parse(const struct binlog_format *fmt, uint8_t type, const uint8
 	uint64_t ncolumns;
 	const uint8_t *skip;
 	const uint8_t *bitmap;
-	size_t id_len = fmt->post_header_len[type] == 6 ? 4 : 6;
+	size_t id_len = wire_table_id_len(fmt->post_header_len[type]);
 
 	memset(out, 0, sizeof(*out));
 	switch (type) {

@@ -510,16 +510,10 @@ static void draft_free(struct draft *d)
 	free(d->key);
 }
 
-/* Returns the length of the table id in TABLE_MAP and rows events. */
-static size_t table_id_len(const struct binlog_format *fmt, uint8_t type)
-{
-	return fmt->post_header_len[type] == 6 ? 4 : 6;
-}
-
 int binlog_table_id(const struct binlog_format *fmt, uint8_t type, const uint8_t *body, size_t len,
                     uint64_t *table_id, char *err, size_t errlen)
 {
-	size_t n = table_id_len(fmt, type);
+	size_t n = wire_table_id_len(fmt->post_header_len[type]);
 
 	if (len < n) {
 		snprintf(err, errlen, "%s truncated: no table id", binlog_event_type_name(type));
@@ -561,7 +555,7 @@ static int read_columns(const struct binlog_format *fmt, struct draft *d, struct
 	if (binlog_table_id(fmt, BINLOG_TABLE_MAP, w->p, wire_left(w), &d->id, err, errlen) < 0) {
 		return -1;
 	}
-	w->p += table_id_len(fmt, BINLOG_TABLE_MAP);
+	w->p += wire_table_id_len(fmt->post_header_len[BINLOG_TABLE_MAP]);
 	if (wire_uint(w, 2, &flags) < 0 || read_name(w, &d->schema) < 0 ||
 	    read_name(w, &d->name) < 0) {
 		snprintf(err, errlen, "TABLE_MAP truncated in the schema or table name");

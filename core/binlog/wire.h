@@ -97,6 +97,16 @@ static inline int wire_packed(struct wire *w, uint64_t *out)
 	return 0;
 }
 
+/*
+ * Returns the width of the table id that starts TABLE_MAP and rows events:
+ * 4 bytes when the format gives that event a 6-byte post-header (MySQL
+ * 5.1.0-5.1.15), else 6.
+ */
+static inline size_t wire_table_id_len(uint8_t post_header_len)
+{
+	return post_header_len == 6 ? 4 : 6;
+}
+
 /* Returns bit i of an LSB-first bitmap (the layout rows events use). */
 static inline int wire_bit(const uint8_t *bitmap, uint32_t i)
 {

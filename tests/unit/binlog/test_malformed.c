@@ -1003,6 +1003,8 @@ static void test_fuzz_inputs(void **state)
 	size_t len;
 	uint8_t *buf;
 	uint8_t *c;
+	size_t n = 0;
+	int r;
 
 	(void)state;
 	assert_non_null(d);
@@ -1014,12 +1016,20 @@ static void test_fuzz_inputs(void **state)
 		c = exact(buf, len);
 		memset(st, 0, sizeof(*st));
 		(void)walk_binlog(c, len, st, err, sizeof(err));
+		memset(st, 0, sizeof(*st));
+		st->lenient_crc = true;
+		r = walk_binlog(c, len, st, err, sizeof(err));
+		if (strncmp(e->d_name, "reject-", 7) == 0 && r != -1) {
+			fail_msg("%s was not rejected", e->d_name);
+		}
+		n++;
 		free(c);
 		free(buf);
 	}
 	closedir(d);
 	free(dir);
 	free(st);
+	assert_true(n >= 16);
 }
 
 int main(void)
