@@ -6,11 +6,12 @@
 # build-test/, starts the servers the integration tests use (source and
 # target MariaDB, redis, two memcached; see scripts/services.sh) on free
 # loopback ports, runs every test (unit and integration suites), then does
-# it all again in build-asan/ built with AddressSanitizer and UBSan, stops
-# the servers and prints a summary. Exit status 0 only if every step passed.
+# it all again in build-asan/ built with AddressSanitizer and UBSan, runs the
+# unit suite under valgrind (leaks and memory errors), stops the servers and
+# prints a summary. Exit status 0 only if every step passed.
 #
 # Options:
-#   --no-sanitize   skip the ASan/UBSan pass (quicker local runs)
+#   --no-sanitize   skip the ASan/UBSan and valgrind passes (quicker local runs)
 #   --keep-build    reuse build-test/ and build-asan/ instead of wiping them
 #   -- ARGS...      passed to `meson test` (e.g. -- seed, or -- --suite unit)
 #
@@ -130,8 +131,15 @@ main() {
 		-Db_sanitize=address,undefined -Db_lundef=false; then
 		ensure_servers || { print_summary; return 1; }
 		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:halt_on_error=1} \
+			LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0} \
 			UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 			step "tests (build-asan, ASan+UBSan)" run_tests build-asan --timeout-multiplier 3
+	fi
+	if ((SANITIZE == 1)) && [[ -x build-test/core/meepo ]]; then
+		step "unit tests under valgrind (build-test)" run_tests build-test --suite unit \
+			--timeout-multiplier 10 --wrap "valgrind -q --error-exitcode=99 \
+			--leak-check=full --errors-for-leak-kinds=definite,indirect \
+			--show-leak-kinds=definite,indirect --suppressions=$ROOT/scripts/valgrind.supp"
 	fi
 	print_summary
 	return $FAILED
