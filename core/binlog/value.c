@@ -324,14 +324,67 @@ static ssize_t decode_date(struct decoder *d)
 	return 3;
 }
 
+/*
+ * MariaDB 5.3's high-resolution TIME(n), DATETIME(n) and TIMESTAMP(n) (still
+ * used by tables created with mysql56_temporal_format=OFF) are logged under
+ * the old type codes without metadata: the binlog does not say how many
+ * bytes they take. meta is 0 then, and the old formats are decoded; when
+ * the caller has learned the column's precision (information_schema) and
+ * put it in meta, the high-resolution format is decoded:
+ *   TIME(n)       big-endian, microseconds / 10^(6-n) plus the offset of
+ *                 839 hours, in 3,4,4,5,5,5,6 bytes for n = 0..6
+ *   DATETIME(n)   big-endian microseconds / 10^(6-n) of the packed
+ *                 (((((year * 13 + month) * 32 + day) * 24 + hour) * 60
+ *                 + minute) * 60 + second), in 5,6,6,7,7,7,8 bytes
+ *   TIMESTAMP(n)  4 bytes big-endian seconds, then the fraction / 10^(6-n)
+ *                 in (n + 1) / 2 bytes
+ */
+static const uint8_t time_hires_bytes[7] = { 3, 4, 4, 5, 5, 5, 6 };
+static const uint8_t datetime_hires_bytes[7] = { 5, 6, 6, 7, 7, 7, 8 };
+
+/* 10^(6 - fsp): the unit of a fraction stored with fsp digits, in microseconds. */
+static uint64_t frac_unit(int fsp)
+{
+	static const uint32_t unit[7] = { 1000000, 100000, 10000, 1000, 100, 10, 1 };
+
+	return unit[fsp];
+}
+
+/* MariaDB high-resolution TIME(n). */
+static ssize_t decode_time_hires(struct decoder *d, int fsp)
+{
+	size_t size = time_hires_bytes[fsp];
+	int64_t zero = (int64_t)(839ULL * 3600 * 1000000 / frac_unit(fsp));
+	int64_t v;
+	uint64_t magnitude;
+	uint64_t seconds;
+
+	if (!need(d, size)) {
+		return -1;
+	}
+	v = ((int64_t)be(d->p, size) - zero) * (int64_t)frac_unit(fsp);
+	magnitude = v < 0 ? (uint64_t)-v : (uint64_t)v;
+	seconds = magnitude / 1000000;
+	d->out->type = MEEPO_VALUE_TIME;
+	d->out->time.negative = v < 0;
+	d->out->time.microsecond = (uint32_t)(magnitude % 1000000);
+	set_time(&d->out->time, (unsigned)(seconds / 3600), (unsigned)(seconds / 60 % 60),
+	         (unsigned)(seconds % 60));
+	d->out->time.fsp = (uint8_t)fsp;
+	return (ssize_t)size;
+}
+
 /* Old TIME: 3 bytes little-endian signed, +-(HH * 10000 + MM * 100 + SS). */
 static ssize_t decode_time(struct decoder *d)
 {
+	int fsp = fsp_of(d);
 	int32_t v;
 
-	if (d->column->meta != 0) {
-		return fail(d, "MariaDB 5.3 fractional TIME is not supported "
-		               "(ALTER TABLE ... FORCE converts it to TIME2)");
+	if (fsp < 0) {
+		return -1;
+	}
+	if (fsp > 0) {
+		return decode_time_hires(d, fsp);
 	}
 	if (!need(d, 3)) {
 		return -1;
@@ -399,16 +452,57 @@ static ssize_t decode_time2(struct decoder *d)
 	return (ssize_t)size;
 }
 
+/* MariaDB high-resolution DATETIME(n). */
+static ssize_t decode_datetime_hires(struct decoder *d, int fsp)
+{
+	size_t size = datetime_hires_bytes[fsp];
+	uint64_t v;
+	uint64_t year;
+	unsigned month;
+	unsigned day;
+	unsigned hour;
+	unsigned minute;
+	unsigned second;
+
+	if (!need(d, size)) {
+		return -1;
+	}
+	v = be(d->p, size) * frac_unit(fsp);
+	d->out->time.microsecond = (uint32_t)(v % 1000000);
+	v /= 1000000;
+	second = (unsigned)(v % 60);
+	v /= 60;
+	minute = (unsigned)(v % 60);
+	v /= 60;
+	hour = (unsigned)(v % 24);
+	v /= 24;
+	day = (unsigned)(v % 32);
+	v /= 32;
+	month = (unsigned)(v % 13);
+	year = v / 13;
+	if (year > 9999) {
+		return fail(d, "year %llu out of range", (unsigned long long)year);
+	}
+	d->out->type = MEEPO_VALUE_DATETIME;
+	set_date(&d->out->time, (unsigned)year, month, day);
+	set_time(&d->out->time, hour, minute, second);
+	d->out->time.fsp = (uint8_t)fsp;
+	return (ssize_t)size;
+}
+
 /* Old DATETIME: 8 bytes little-endian, YYYYMMDDhhmmss as a decimal number. */
 static ssize_t decode_datetime(struct decoder *d)
 {
+	int fsp = fsp_of(d);
 	uint64_t v;
 	uint64_t date;
 	uint64_t time;
 
-	if (d->column->meta != 0) {
-		return fail(d, "MariaDB 5.3 fractional DATETIME is not supported "
-		               "(ALTER TABLE ... FORCE converts it to DATETIME2)");
+	if (fsp < 0) {
+		return -1;
+	}
+	if (fsp > 0) {
+		return decode_datetime_hires(d, fsp);
 	}
 	if (!need(d, 8)) {
 		return -1;
@@ -501,18 +595,36 @@ static void set_epoch(struct meepo_value *out, uint32_t epoch, uint32_t micro, i
 	set_time(&out->time, epoch % 86400 / 3600, epoch % 3600 / 60, epoch % 60);
 }
 
-/* Old TIMESTAMP: 4 bytes little-endian seconds since 1970. */
+/*
+ * Old TIMESTAMP: 4 bytes little-endian seconds since 1970; MariaDB's
+ * high-resolution TIMESTAMP(n): 4 bytes big-endian, then the fraction.
+ */
 static ssize_t decode_timestamp(struct decoder *d)
 {
-	if (d->column->meta != 0) {
-		return fail(d, "MariaDB 5.3 fractional TIMESTAMP is not supported "
-		               "(ALTER TABLE ... FORCE converts it to TIMESTAMP2)");
-	}
-	if (!need(d, 4)) {
+	int fsp = fsp_of(d);
+	size_t size;
+	uint64_t micro;
+
+	if (fsp < 0) {
 		return -1;
 	}
-	set_epoch(d->out, (uint32_t)wire_le(d->p, 4), 0, 0);
-	return 4;
+	if (fsp == 0) {
+		if (!need(d, 4)) {
+			return -1;
+		}
+		set_epoch(d->out, (uint32_t)wire_le(d->p, 4), 0, 0);
+		return 4;
+	}
+	size = 4 + frac_bytes(fsp);
+	if (!need(d, size)) {
+		return -1;
+	}
+	micro = be(d->p + 4, size - 4) * frac_unit(fsp);
+	if (micro > 999999) {
+		return fail(d, "fractional part %llu out of range", (unsigned long long)micro);
+	}
+	set_epoch(d->out, (uint32_t)be(d->p, 4), (uint32_t)micro, fsp);
+	return (ssize_t)size;
 }
 
 /* TIMESTAMP2: 4 bytes big-endian seconds since 1970, then the fraction. */

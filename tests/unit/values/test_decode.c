@@ -6,8 +6,8 @@
  * names), the value's wire bytes, and the exact text and JSON they must
  * give. server_cases.c holds the bytes a real MariaDB wrote, with the text
  * SELECT printed; the cases below add what MariaDB cannot produce (MySQL's
- * binary JSON, VECTOR, pre-5.6 temporal formats, CHAR's real type in meta)
- * and malformed input. For every valid case, every shorter prefix of the
+ * binary JSON, VECTOR, pre-5.6 temporal formats, CHAR's real type in meta),
+ * MariaDB's high-resolution temporal formats, and malformed input. For every valid case, every shorter prefix of the
  * bytes must fail with a message; each input sits in a buffer of exactly
  * its size so that AddressSanitizer catches any read past it.
  *
@@ -104,6 +104,48 @@ static const struct value_case hand_cases[] = {
 	{ "BIT(1)", 16, 0x0001, 0, false, NULL, "01", "1", 0, "1" },
 	{ "BIT(64)", 16, 0x0800, 0, false, NULL, "8000000000000001", "9223372036854775809", 0,
 	  "9223372036854775809" },
+	/*
+	 * MariaDB 5.3 high-resolution TIME(n), DATETIME(n), TIMESTAMP(n), as a
+	 * MariaDB 10.11 server wrote them with mysql56_temporal_format=OFF (old
+	 * type codes, no metadata; meta is the precision information_schema
+	 * gives), and the text its SELECT printed.
+	 */
+	{ "hires t1#1", 11, 1, 0, false, NULL, "00000001", "-838:59:59.9", 0, "\"-838:59:59.9\"" },
+	{ "hires t2#1", 11, 2, 0, false, NULL, "1200c3bf", "-00:00:00.01", 0, "\"-00:00:00.01\"" },
+	{ "hires t3#1", 11, 3, 0, false, NULL, "00b407a57f", "-00:00:00.001", 0, "\"-00:00:00.001\"" },
+	{ "hires t4#1", 11, 4, 0, false, NULL, "0e1098edff", "838:59:59.9999", 0, "\"838:59:59.9999\"" },
+	{ "hires t5#1", 11, 5, 0, false, NULL, "4544ff3bc0", "-12:34:56.78912", 0, "\"-12:34:56.78912\"" },
+	{ "hires t6#1", 11, 6, 0, false, NULL, "02bf3dde7bff", "-00:00:00.000001", 0, "\"-00:00:00.000001\"" },
+	{ "hires d1#1", 12, 1, 0, false, NULL, "00a95b864a49", "2023-09-24 18:54:12.1", 0, "\"2023-09-24 18:54:12.1\"" },
+	{ "hires d2#1", 12, 2, 0, false, NULL, "000000000000", "0000-00-00 00:00:00.00", 0, "\"0000-00-00 00:00:00.00\"" },
+	{ "hires d3#1", 12, 3, 0, false, NULL, "0146e4ebd7ffff", "9999-12-31 23:59:59.999", 0, "\"9999-12-31 23:59:59.999\"" },
+	{ "hires d4#1", 12, 4, 0, false, NULL, "0146eb8f4a9801", "1000-01-01 00:00:00.0001", 0, "\"1000-01-01 00:00:00.0001\"" },
+	{ "hires d5#1", 12, 5, 0, false, NULL, "19d912e574eb50", "2024-02-29 12:00:00.50000", 0, "\"2024-02-29 12:00:00.50000\"" },
+	{ "hires d6#1", 12, 6, 0, false, NULL, "0102736410600001", "2024-00-00 00:00:00.000001", 0, "\"2024-00-00 00:00:00.000001\"" },
+	{ "hires s1#1", 7, 1, 0, false, NULL, "7fffffff09", "2038-01-19 03:14:07.9", 0, "\"2038-01-19 03:14:07.9\"" },
+	{ "hires s2#1", 7, 2, 0, false, NULL, "0000000101", "1970-01-01 00:00:01.01", 0, "\"1970-01-01 00:00:01.01\"" },
+	{ "hires s3#1", 7, 3, 0, false, NULL, "38bbb4c001f4", "2000-02-29 12:00:00.500", 0, "\"2000-02-29 12:00:00.500\"" },
+	{ "hires s4#1", 7, 4, 0, false, NULL, "000000000000", "0000-00-00 00:00:00.0000", 0, "\"0000-00-00 00:00:00.0000\"" },
+	{ "hires s5#1", 7, 5, 0, false, NULL, "6774857f000001", "2024-12-31 23:59:59.00001", 0, "\"2024-12-31 23:59:59.00001\"" },
+	{ "hires s6#1", 7, 6, 0, false, NULL, "6774857f0f423f", "2024-12-31 23:59:59.999999", 0, "\"2024-12-31 23:59:59.999999\"" },
+	{ "hires t1#2", 11, 1, 0, false, NULL, "01cce05b", "-00:00:00.5", 0, "\"-00:00:00.5\"" },
+	{ "hires t2#2", 11, 2, 0, false, NULL, "1200c3c0", "00:00:00.00", 0, "\"00:00:00.00\"" },
+	{ "hires t3#2", 11, 3, 0, false, NULL, "00b43e940a", "01:00:00.010", 0, "\"01:00:00.010\"" },
+	{ "hires t4#2", 11, 4, 0, false, NULL, "07062725ff", "-01:00:00.0001", 0, "\"-01:00:00.0001\"" },
+	{ "hires t5#2", 11, 5, 0, false, NULL, "4652fe2ca1", "00:00:01.00001", 0, "\"00:00:01.00001\"" },
+	{ "hires t6#2", 11, 6, 0, false, NULL, "0000000f4240", "-838:59:59.000000", 0, "\"-838:59:59.000000\"" },
+	{ "hires d1#2", 12, 1, 0, false, NULL, "00a760610f09", "2000-01-01 00:00:00.9", 0, "\"2000-01-01 00:00:00.9\"" },
+	{ "hires d2#2", 12, 2, 0, false, NULL, "0689c3ca9663", "2000-01-01 00:00:00.99", 0, "\"2000-01-01 00:00:00.99\"" },
+	{ "hires d3#2", 12, 3, 0, false, NULL, "004161a5e9dfe7", "2000-01-01 00:00:00.999", 0, "\"2000-01-01 00:00:00.999\"" },
+	{ "hires d4#2", 12, 4, 0, false, NULL, "028dd07b22bf0f", "2000-01-01 00:00:00.9999", 0, "\"2000-01-01 00:00:00.9999\"" },
+	{ "hires d5#2", 12, 5, 0, false, NULL, "198a24cf5b769f", "2000-01-01 00:00:00.99999", 0, "\"2000-01-01 00:00:00.99999\"" },
+	{ "hires d6#2", 12, 6, 0, false, NULL, "00ff65701992a23f", "2000-01-01 00:00:00.999999", 0, "\"2000-01-01 00:00:00.999999\"" },
+	{ "hires s1#2", 7, 1, 0, false, NULL, "386d438009", "2000-01-01 00:00:00.9", 0, "\"2000-01-01 00:00:00.9\"" },
+	{ "hires s2#2", 7, 2, 0, false, NULL, "386d438063", "2000-01-01 00:00:00.99", 0, "\"2000-01-01 00:00:00.99\"" },
+	{ "hires s3#2", 7, 3, 0, false, NULL, "386d438003e7", "2000-01-01 00:00:00.999", 0, "\"2000-01-01 00:00:00.999\"" },
+	{ "hires s4#2", 7, 4, 0, false, NULL, "386d4380270f", "2000-01-01 00:00:00.9999", 0, "\"2000-01-01 00:00:00.9999\"" },
+	{ "hires s5#2", 7, 5, 0, false, NULL, "386d438001869f", "2000-01-01 00:00:00.99999", 0, "\"2000-01-01 00:00:00.99999\"" },
+	{ "hires s6#2", 7, 6, 0, false, NULL, "386d43800f423f", "2000-01-01 00:00:00.999999", 0, "\"2000-01-01 00:00:00.999999\"" },
 	/* The NULL type takes no bytes. */
 	{ "NULL type", 6, 0, 0, false, NULL, "", "NULL", 0, "null" },
 };
@@ -138,9 +180,10 @@ static const struct error_case error_cases[] = {
 	{ "SET 0 bytes", 248, 0xf800, "00", "SET of 0 bytes is impossible" },
 	{ "STRING->ENUM 3 bytes", 254, 0xf703, "000000", "ENUM column (type 254, meta 0xf703)" },
 	{ "BLOB prefix 5", 252, 5, "0000000000", "length prefix of 5 bytes is impossible" },
-	{ "MariaDB hires TIME", 11, 3, "000000", "fractional TIME is not supported" },
-	{ "MariaDB hires DATETIME", 12, 6, "0000000000000000", "fractional DATETIME is not supported" },
-	{ "MariaDB hires TIMESTAMP", 7, 6, "00000000", "fractional TIMESTAMP is not supported" },
+	{ "hires TIME fsp 7", 11, 7, "000000", "TIME column (type 11, meta 0x0007): "
+	                                       "fractional-second precision 7 is above 6" },
+	{ "hires DATETIME year", 12, 6, "ffffffffffffffff", "year 513230 out of range" },
+	{ "hires TIMESTAMP fraction", 7, 1, "0000000164", "fractional part 10000000 out of range" },
 	{ "old DECIMAL", 0, 0, "00", "DECIMAL column (type 0, meta 0x0000): pre-5.0 DECIMAL" },
 	{ "TYPED_ARRAY", 20, 0, "00", "TYPED_ARRAY column (type 20, meta 0x0000): unsupported" },
 	{ "type 100", 100, 0, "00", "unknown column (type 100, meta 0x0000): unsupported column type" },
