@@ -16,6 +16,8 @@
  *   VARCHAR          maximum length in bytes
  *   BLOB, JSON, GEOMETRY, VECTOR   bytes of the length prefix (1..4)
  *   TIME2, DATETIME2, TIMESTAMP2   fractional-second precision (0..6)
+ *   TIME, DATETIME, TIMESTAMP      0 (old formats), or the precision of a
+ *                    MariaDB high-resolution column when the caller knows it
  *
  * Every read is bounds-checked against `avail`; malformed bytes give -1 and
  * a message naming the column type and what is wrong.
