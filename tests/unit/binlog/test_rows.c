@@ -41,7 +41,7 @@ struct capture {
 };
 
 /* Appends printf output to a line, truncating at its end. */
-static void put(char *line, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void put(char *line, const char *fmt, ...)
 {
 	size_t n = strlen(line);
 	va_list ap;
