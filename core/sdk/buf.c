@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <meepo/sdk.h>
+#include "sdk/format.h"
 
 #define BUF_MIN_CAP 64u
 
@@ -89,6 +89,29 @@ void meepo_buf_printf(struct meepo_buf *buf, const char *fmt, ...)
 		va_end(ap);
 	}
 	buf->len += (size_t)n;
+}
+
+void sdk_append_uint(struct meepo_buf *buf, uint64_t v)
+{
+	char digits[20];
+	size_t n = sizeof(digits);
+
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	meepo_buf_append(buf, digits + n, sizeof(digits) - n);
+}
+
+void sdk_append_int(struct meepo_buf *buf, int64_t v)
+{
+	if (v < 0) {
+		meepo_buf_putc(buf, '-');
+		/* Negate in unsigned arithmetic: INT64_MIN has no positive twin. */
+		sdk_append_uint(buf, 0 - (uint64_t)v);
+		return;
+	}
+	sdk_append_uint(buf, (uint64_t)v);
 }
 
 void meepo_buf_reset(struct meepo_buf *buf)

@@ -18,6 +18,11 @@
 #include <meepo/sdk.h>
 #include <meepo/value.h>
 
+/* buf.c: appends an unsigned integer in decimal (cheaper than meepo_buf_printf). */
+void sdk_append_uint(struct meepo_buf *buf, uint64_t v);
+/* buf.c: appends a signed integer in decimal. */
+void sdk_append_int(struct meepo_buf *buf, int64_t v);
+
 /* DECIMAL limits (MariaDB allows scale up to 38, MySQL up to 30). */
 #define SDK_DECIMAL_MAX_PRECISION 65u
 #define SDK_DECIMAL_MAX_SCALE 38u

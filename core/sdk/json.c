@@ -120,12 +120,12 @@ int meepo_value_append_json(struct meepo_buf *buf, const struct meepo_value *val
 		meepo_buf_append(buf, "null", 4);
 		return 0;
 	case MEEPO_VALUE_INT:
-		meepo_buf_printf(buf, "%lld", (long long)value->i);
+		sdk_append_int(buf, value->i);
 		return 0;
 	case MEEPO_VALUE_UINT:
 	case MEEPO_VALUE_BIT:
 	case MEEPO_VALUE_YEAR:
-		meepo_buf_printf(buf, "%llu", (unsigned long long)value->u);
+		sdk_append_uint(buf, value->u);
 		return 0;
 	case MEEPO_VALUE_FLOAT:
 	case MEEPO_VALUE_DOUBLE:
@@ -265,23 +265,28 @@ int meepo_event_append_json(struct meepo_buf *buf, const struct meepo_event *eve
 	put_name(buf, table->schema);
 	meepo_buf_puts(buf, ",\"table\":");
 	put_name(buf, table->name);
-	meepo_buf_printf(buf, ",\"type\":\"%s\",\"ts\":%lu",
-	                 (unsigned)event->action <= MEEPO_DELETE ? types[event->action] : "unknown",
-	                 (unsigned long)event->timestamp);
+	meepo_buf_puts(buf, ",\"type\":\"");
+	meepo_buf_puts(buf, (unsigned)event->action <= MEEPO_DELETE ? types[event->action] : "unknown");
+	meepo_buf_puts(buf, "\",\"ts\":");
+	sdk_append_uint(buf, event->timestamp);
 	if (event->xid != 0) {
-		meepo_buf_printf(buf, ",\"xid\":%llu", (unsigned long long)event->xid);
+		meepo_buf_puts(buf, ",\"xid\":");
+		sdk_append_uint(buf, event->xid);
 	}
-	meepo_buf_printf(buf, ",\"commit\":%s,\"position\":", event->last ? "true" : "false");
-	meepo_buf_putc(buf, '"');
+	meepo_buf_puts(buf, event->last ? ",\"commit\":true,\"position\":\"" :
+	                                  ",\"commit\":false,\"position\":\"");
 	sdk_append_converted(buf, event->file, strlen(event->file), SDK_COLLATION_UTF8MB4,
 	                     SDK_ESCAPE_JSON);
-	meepo_buf_printf(buf, ":%llu\",\"gtid\":", (unsigned long long)event->offset);
+	meepo_buf_putc(buf, ':');
+	sdk_append_uint(buf, event->offset);
+	meepo_buf_puts(buf, "\",\"gtid\":");
 	if (event->gtid != NULL) {
 		put_name(buf, event->gtid);
 	} else {
 		meepo_buf_puts(buf, "null");
 	}
-	meepo_buf_printf(buf, ",\"server_id\":%lu", (unsigned long)event->server_id);
+	meepo_buf_puts(buf, ",\"server_id\":");
+	sdk_append_uint(buf, event->server_id);
 	if (put_key(buf, event) < 0 || put_images(buf, event) < 0) {
 		return -1;
 	}

@@ -222,11 +222,11 @@ int meepo_value_append_text(struct meepo_buf *buf, const struct meepo_value *val
 		meepo_buf_append(buf, "NULL", 4);
 		return 0;
 	case MEEPO_VALUE_INT:
-		meepo_buf_printf(buf, "%lld", (long long)value->i);
+		sdk_append_int(buf, value->i);
 		return 0;
 	case MEEPO_VALUE_UINT:
 	case MEEPO_VALUE_BIT:
-		meepo_buf_printf(buf, "%llu", (unsigned long long)value->u);
+		sdk_append_uint(buf, value->u);
 		return 0;
 	case MEEPO_VALUE_YEAR:
 		meepo_buf_printf(buf, "%04llu", (unsigned long long)value->u);
