@@ -57,7 +57,7 @@ struct webhook {
 	struct webhook_conf conf;       /* parsed options, immutable */
 	CURLM *multi;                   /* connection pool and transfer driver */
 	struct slot *slots;             /* conf.max_in_flight request slots */
-	const struct meepo_table *url_table; /* table url_cache was rendered for */
+	const struct meepo_table *url_table; /* table url_cache was rendered for, this call */
 	struct meepo_buf url_cache;     /* URL of url_table */
 	struct meepo_buf scratch;       /* URL being compared while grouping */
 	struct meepo_buf header;        /* one header line being built */
@@ -102,48 +102,48 @@ static size_t on_response(char *data, size_t size, size_t nmemb, void *userdata)
 static int slot_setup(struct slot *slot, const struct webhook_conf *conf)
 {
 	CURL *e = slot->easy;
-	CURLcode c = CURLE_OK;
+	long verify = conf->tls_verify ? 1L : 0L;
 
-	/* each call is checked; the first failure wins */
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_POST, 1L);
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_USERAGENT, "meepo-webhook/1.0");
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, conf->timeout_ms);
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	                                         conf->connect_timeout_ms);
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER,
-	                                         conf->tls_verify ? 1L : 0L);
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST,
-	                                         conf->tls_verify ? 2L : 0L);
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_response);
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_WRITEDATA, &slot->response);
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_ERRORBUFFER, slot->errbuf);
-	c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_PRIVATE, slot);
-	if (c == CURLE_OK && strcmp(conf->method, "POST") != 0) {
-		c = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, conf->method);
+	if (curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_USERAGENT, "meepo-webhook/1.0") != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, conf->timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, conf->connect_timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, verify) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, verify * 2) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_response) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_WRITEDATA, &slot->response) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, slot->errbuf) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PRIVATE, slot) != CURLE_OK) {
+		return -1;
 	}
-	if (c == CURLE_OK && conf->ca_file != NULL) {
-		c = curl_easy_setopt(e, CURLOPT_CAINFO, conf->ca_file);
+	if (strcmp(conf->method, "POST") != 0 &&
+	    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, conf->method) != CURLE_OK) {
+		return -1;
 	}
-	if (c == CURLE_OK && conf->client_cert != NULL) {
-		c = curl_easy_setopt(e, CURLOPT_SSLCERT, conf->client_cert);
+	if ((conf->ca_file != NULL &&
+	     curl_easy_setopt(e, CURLOPT_CAINFO, conf->ca_file) != CURLE_OK) ||
+	    (conf->client_cert != NULL &&
+	     curl_easy_setopt(e, CURLOPT_SSLCERT, conf->client_cert) != CURLE_OK) ||
+	    (conf->client_key != NULL &&
+	     curl_easy_setopt(e, CURLOPT_SSLKEY, conf->client_key) != CURLE_OK)) {
+		return -1;
 	}
-	if (c == CURLE_OK && conf->client_key != NULL) {
-		c = curl_easy_setopt(e, CURLOPT_SSLKEY, conf->client_key);
+	if (conf->username != NULL &&
+	    (curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) != CURLE_OK ||
+	     curl_easy_setopt(e, CURLOPT_USERNAME, conf->username) != CURLE_OK ||
+	     curl_easy_setopt(e, CURLOPT_PASSWORD, conf->password) != CURLE_OK)) {
+		return -1;
 	}
-	if (c == CURLE_OK && conf->username != NULL) {
-		c = curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_USERNAME, conf->username);
-		c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_PASSWORD, conf->password);
+	if (conf->bearer != NULL &&
+	    (curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER) != CURLE_OK ||
+	     curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, conf->bearer) != CURLE_OK)) {
+		return -1;
 	}
-	if (c == CURLE_OK && conf->bearer != NULL) {
-		c = curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
-		c = c != CURLE_OK ? c : curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, conf->bearer);
-	}
-	return c == CURLE_OK ? 0 : -1;
+	return 0;
 }
 
 static void webhook_destroy(void *instance)
@@ -367,10 +367,14 @@ static void slot_start(struct webhook *wh, struct run *run, struct slot *slot)
 		run_fail(run, MEEPO_RETRY, "webhook: building the request failed (libcrypto or memory)");
 		return;
 	}
-	curl_easy_setopt(slot->easy, CURLOPT_URL, slot->url.data);
-	curl_easy_setopt(slot->easy, CURLOPT_HTTPHEADER, slot->headers);
-	curl_easy_setopt(slot->easy, CURLOPT_POSTFIELDS, slot->body.data);
-	curl_easy_setopt(slot->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)slot->body.len);
+	if (curl_easy_setopt(slot->easy, CURLOPT_URL, slot->url.data) != CURLE_OK ||
+	    curl_easy_setopt(slot->easy, CURLOPT_HTTPHEADER, slot->headers) != CURLE_OK ||
+	    curl_easy_setopt(slot->easy, CURLOPT_POSTFIELDS, slot->body.data) != CURLE_OK ||
+	    curl_easy_setopt(slot->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+	                     (curl_off_t)slot->body.len) != CURLE_OK) {
+		run_fail(run, MEEPO_RETRY, "webhook: setting up the request failed (memory)");
+		return;
+	}
 	mc = curl_multi_add_handle(wh->multi, slot->easy);
 	if (mc != CURLM_OK) {
 		snprintf(reason, sizeof(reason), "webhook: curl_multi_add_handle: %s",
@@ -487,6 +491,8 @@ static enum meepo_result webhook_deliver(void *instance, const struct meepo_batc
 	CURLMcode mc;
 	int running = 0;
 
+	/* a table struct may be freed and its address reused between calls */
+	wh->url_table = NULL;
 	for (;;) {
 		fill(wh, &run);
 		if (run.active == 0) {
