@@ -593,7 +593,8 @@ static void test_check_errors(void **state)
 	} cases[] = {
 		{"url = \"ftp://h/x\";", "url: \"ftp://h/x\": only http and https are allowed"},
 		{"url = \"http://h/{id}\";", "url: url may use only {schema} and {table}"},
-		{"url = \"http://h/{schema\";", "url: "},
+		{"url = \"http://h/{schema\";",
+		 "url: template \"http://h/{schema\": unterminated '{' at offset 9"},
 		{"url = \"not a url\";", "url: \"not a url\" is not a URL"},
 		{"url = \"http://u:p@h/x\";", "url: credentials in the URL; use basic_auth_file"},
 		{"url = \"http://h/\"; method = \"GET\";", "method: \"GET\" is not POST, PUT or PATCH"},
