@@ -22,7 +22,7 @@ static const char usage[] =
 	"                        each check its options, print what would run; exit\n"
 	"                        0 if valid, 1 if not (connects to nothing)\n"
 	"      --binlog FILE...  read these binlog files from their start instead of\n"
-	"                        a server (all remaining arguments are files); the\n"
+	"                        a server (every non-option argument is a file); the\n"
 	"                        source section is then optional and no checkpoint\n"
 	"                        is written\n"
 	"      --exit-at-end     stop once the source has nothing more to read and\n"
@@ -59,8 +59,8 @@ int main(int argc, char **argv)
 	bool binlog = false;
 	int c;
 
-	/* "+": stop at the first non-option, so --binlog takes the rest as files. */
-	while ((c = getopt_long(argc, argv, "+c:tvqVh", longopts, NULL)) != -1) {
+	/* Options may follow the files: getopt moves the files to the end. */
+	while ((c = getopt_long(argc, argv, "c:tvqVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			opts.config_path = optarg;

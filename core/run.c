@@ -7,7 +7,9 @@
  * meepo exits 0.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,25 +40,56 @@ struct pipeline {
 	struct router *router;
 };
 
-static volatile sig_atomic_t stop_requested;
+/* Set once SIGINT or SIGTERM arrived; read by the main thread. */
+static atomic_bool stop_requested;
 
-static void on_stop_signal(int sig)
+/* The signal thread: turns SIGINT/SIGTERM into a stop; SIGUSR1 ends it. */
+struct signal_thread {
+	pthread_t thread;       /* runs signal_main */
+	sigset_t set;           /* the signals it waits for */
+	struct source *_Atomic source; /* interrupted on a stop, once set */
+};
+
+static void *signal_main(void *arg)
 {
-	(void)sig;
-	stop_requested = 1;
+	struct signal_thread *st = arg;
+	int sig = 0;
+
+	while (sigwait(&st->set, &sig) == 0 && sig != SIGUSR1) {
+		if (!atomic_exchange(&stop_requested, true)) {
+			meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "%s received: stopping",
+			          sig == SIGINT ? "SIGINT" : "SIGTERM");
+		}
+		struct source *src = atomic_load(&st->source);
+		if (src != NULL && src->interrupt != NULL) {
+			src->interrupt(src);
+		}
+	}
+	return NULL;
 }
 
-static void install_signals(void)
+/*
+ * Blocks SIGINT, SIGTERM and SIGUSR1 in this thread (and so in every
+ * thread it starts later) and starts the thread that waits for them.
+ */
+static void signals_start(struct signal_thread *st)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: a blocking read returns and sees the flag */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&st->set);
+	sigaddset(&st->set, SIGINT);
+	sigaddset(&st->set, SIGTERM);
+	sigaddset(&st->set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &st->set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	atomic_init(&st->source, NULL);
+	if (pthread_create(&st->thread, NULL, signal_main, st) != 0) {
+		abort();
+	}
+}
+
+static void signals_stop(struct signal_thread *st)
+{
+	pthread_kill(st->thread, SIGUSR1);
+	pthread_join(st->thread, NULL);
 }
 
 static void pipeline_free(struct pipeline *p)
@@ -324,6 +357,8 @@ int run_follow(const struct run_options *opts)
 	struct dispatcher *dispatcher = NULL;
 	struct reader *reader = NULL;
 	struct position resume = { 0 };
+	struct signal_thread signals;
+	bool has_signals = false;
 	bool has_resume = false;
 	char err[2048];
 	int ret = 1;
@@ -334,7 +369,8 @@ int run_follow(const struct run_options *opts)
 	log_setup(opts->verbosity < 0 ? MEEPO_LOG_WARN
 	          : opts->verbosity > 0 ? MEEPO_LOG_DEBUG : p.conf.log.level,
 	          p.conf.log.syslog, p.conf.log.json);
-	install_signals();
+	signals_start(&signals);
+	has_signals = true;
 	if (create_instances(&p) != 0) {
 		goto out;
 	}
@@ -351,6 +387,7 @@ int run_follow(const struct run_options *opts)
 		meepo_log(MEEPO_LOG_ERROR, "source", NULL, "%s", err);
 		goto out;
 	}
+	atomic_store(&signals.source, src);
 	if (p.conf.source.present) {
 		schema = schema_new(&p.conf.source);
 	}
@@ -370,6 +407,9 @@ int run_follow(const struct run_options *opts)
 		ret = 1;
 	}
 out:
+	if (has_signals) {
+		signals_stop(&signals);
+	}
 	reader_free(reader);
 	dispatcher_free(dispatcher);
 	schema_free(schema);

@@ -41,6 +41,11 @@ struct source {
 	 * backs off and tries again. NULL for sources that cannot reconnect.
 	 */
 	int (*reopen)(struct source *src, const struct position *from, char *err, size_t errlen);
+	/*
+	 * Makes a next() blocked in another thread return soon (SOURCE_LOST);
+	 * safe to call from any thread. NULL when next() never blocks.
+	 */
+	void (*interrupt)(struct source *src);
 	/* Frees the source. */
 	void (*close)(struct source *src);
 };

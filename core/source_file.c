@@ -141,6 +141,7 @@ struct source *source_file_open(char *const *paths, size_t npaths, char *err, si
 	}
 	fs->base.next = file_next;
 	fs->base.reopen = NULL;
+	fs->base.interrupt = NULL;
 	fs->base.close = file_close;
 	fs->paths = paths;
 	fs->npaths = npaths;

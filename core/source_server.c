@@ -13,6 +13,8 @@
  * Concurrency: reader thread only.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,7 @@ struct server_source {
 	const struct source_config *conf;   /* connection settings (borrowed) */
 	bool nonblocking;                   /* end when caught up */
 	MYSQL *mysql;                       /* the connection, NULL when closed */
+	atomic_int fd;                      /* its socket, -1 when closed (for interrupt) */
 	MARIADB_RPL *rpl;                   /* the dump, NULL when closed */
 	MARIADB_RPL_EVENT *event;           /* reused by mariadb_rpl_fetch */
 	bool checksum;                      /* events end with a CRC32 */
@@ -45,6 +48,7 @@ struct server_source {
 
 static void disconnect(struct server_source *s)
 {
+	atomic_store(&s->fd, -1);
 	if (s->event != NULL) {
 		mariadb_free_rpl_event(s->event);
 		s->event = NULL;
@@ -191,6 +195,7 @@ static int connect_and_dump(struct server_source *s, const struct position *from
 		         start.offset, mariadb_rpl_error(s->rpl));
 		return -1;
 	}
+	atomic_store(&s->fd, (int)mysql_get_socket(s->mysql));
 	snprintf(s->file, sizeof(s->file), "%s", start.file);
 	s->pos = start.offset;
 	s->rotate_pending = false;
@@ -285,6 +290,16 @@ static int server_reopen(struct source *src, const struct position *from, char *
 	return 0;
 }
 
+static void server_interrupt(struct source *src)
+{
+	struct server_source *s = (struct server_source *)src;
+	int fd = atomic_load(&s->fd);
+
+	if (fd >= 0) {
+		shutdown(fd, SHUT_RDWR); /* the blocked read returns an error */
+	}
+}
+
 static void server_close(struct source *src)
 {
 	struct server_source *s = (struct server_source *)src;
@@ -304,7 +319,9 @@ struct source *source_server_open(const struct source_config *conf, const struct
 	}
 	s->base.next = server_next;
 	s->base.reopen = server_reopen;
+	s->base.interrupt = server_interrupt;
 	s->base.close = server_close;
+	atomic_init(&s->fd, -1);
 	s->conf = conf;
 	s->nonblocking = nonblocking;
 	if (connect_and_dump(s, from, err, errlen) != 0) {

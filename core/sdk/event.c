@@ -45,6 +45,10 @@ int meepo_table_column(const struct meepo_table *table, const char *name)
 
 const struct meepo_value *meepo_event_key_image(const struct meepo_event *event)
 {
+	if (event->action == MEEPO_UPDATE) {
+		/* With binlog_row_image=MINIMAL an unchanged key is only in the before image. */
+		return meepo_event_key_changed(event) ? event->after : event->before;
+	}
 	return event->action == MEEPO_WRITE ? event->after : event->before;
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <meepo/api.h>
 #include <meepo/value.h>
 
 #ifdef __cplusplus
@@ -53,22 +54,24 @@ struct meepo_batch {
 };
 
 /* Returns "write", "update" or "delete". */
-const char *meepo_action_name(enum meepo_action action);
+MEEPO_API const char *meepo_action_name(enum meepo_action action);
 
 /* Returns the index of the column named `name` in `table`, or -1. */
-int meepo_table_column(const struct meepo_table *table, const char *name);
+MEEPO_API int meepo_table_column(const struct meepo_table *table, const char *name);
 
 /*
- * Returns the image that identifies the row: `after` for a write, `before`
- * for an update or delete (the row as the key held before the change).
+ * Returns the image holding the row's current primary key: `after` for a
+ * write and for an update that changed the key, `before` for a delete and
+ * for an update that kept its key (with binlog_row_image=MINIMAL the after
+ * image may not hold the key columns).
  */
-const struct meepo_value *meepo_event_key_image(const struct meepo_event *event);
+MEEPO_API const struct meepo_value *meepo_event_key_image(const struct meepo_event *event);
 
 /*
  * True when an update changed a primary key column, i.e. the before and
  * after images name different rows.
  */
-bool meepo_event_key_changed(const struct meepo_event *event);
+MEEPO_API bool meepo_event_key_changed(const struct meepo_event *event);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <meepo/api.h>
 #include <meepo/event.h>
 #include <meepo/value.h>
 
@@ -43,17 +44,17 @@ struct meepo_buf {
 };
 
 /* Appends n bytes. Aborts the process if memory is exhausted. */
-void meepo_buf_append(struct meepo_buf *buf, const void *data, size_t n);
+MEEPO_API void meepo_buf_append(struct meepo_buf *buf, const void *data, size_t n);
 /* Appends a NUL-terminated string. */
-void meepo_buf_puts(struct meepo_buf *buf, const char *s);
+MEEPO_API void meepo_buf_puts(struct meepo_buf *buf, const char *s);
 /* Appends one byte. */
-void meepo_buf_putc(struct meepo_buf *buf, char c);
+MEEPO_API void meepo_buf_putc(struct meepo_buf *buf, char c);
 /* Appends printf-formatted text. */
-void meepo_buf_printf(struct meepo_buf *buf, const char *fmt, ...) MEEPO_PRINTF(2, 3);
+MEEPO_API void meepo_buf_printf(struct meepo_buf *buf, const char *fmt, ...) MEEPO_PRINTF(2, 3);
 /* Empties the buffer, keeping its memory for reuse. */
-void meepo_buf_reset(struct meepo_buf *buf);
+MEEPO_API void meepo_buf_reset(struct meepo_buf *buf);
 /* Frees the buffer's memory; the buffer is empty and reusable afterwards. */
-void meepo_buf_free(struct meepo_buf *buf);
+MEEPO_API void meepo_buf_free(struct meepo_buf *buf);
 
 /* ---- values and events as text and JSON -------------------------------- */
 
@@ -63,13 +64,13 @@ void meepo_buf_free(struct meepo_buf *buf);
  * column charset, invalid bytes escaped as \xNN, NULL as "NULL"). Returns 0,
  * or -1 if the value is malformed (the buffer then holds a partial text).
  */
-int meepo_value_append_text(struct meepo_buf *buf, const struct meepo_value *value);
+MEEPO_API int meepo_value_append_text(struct meepo_buf *buf, const struct meepo_value *value);
 
 /*
  * Appends the value as a JSON value (see docs/events.md for the mapping).
  * Returns 0, or -1 if the value is malformed.
  */
-int meepo_value_append_json(struct meepo_buf *buf, const struct meepo_value *value);
+MEEPO_API int meepo_value_append_json(struct meepo_buf *buf, const struct meepo_value *value);
 
 /*
  * Appends the event as one JSON object with Maxwell's keys (database, table,
@@ -77,13 +78,13 @@ int meepo_value_append_json(struct meepo_buf *buf, const struct meepo_value *val
  * primary_key_columns, data, old), without a trailing newline.
  * Returns 0, or -1 if a value is malformed.
  */
-int meepo_event_append_json(struct meepo_buf *buf, const struct meepo_event *event);
+MEEPO_API int meepo_event_append_json(struct meepo_buf *buf, const struct meepo_event *event);
 
 /*
  * Appends the event's stable id, "<server_id>-<file>-<txn_offset>-<row_index>",
  * the same for every replay of the same row event.
  */
-void meepo_event_append_id(struct meepo_buf *buf, const struct meepo_event *event);
+MEEPO_API void meepo_event_append_id(struct meepo_buf *buf, const struct meepo_event *event);
 
 /* ---- key templates ------------------------------------------------------ */
 
@@ -98,19 +99,19 @@ struct meepo_template;
  * Compiles `text`. Returns the template (free with meepo_template_free), or
  * NULL with a message in err.
  */
-struct meepo_template *meepo_template_compile(const char *text, char *err, size_t errlen);
+MEEPO_API struct meepo_template *meepo_template_compile(const char *text, char *err, size_t errlen);
 
 /* Frees a template; NULL is allowed. */
-void meepo_template_free(struct meepo_template *tpl);
+MEEPO_API void meepo_template_free(struct meepo_template *tpl);
 
 /* Returns the source text the template was compiled from. */
-const char *meepo_template_text(const struct meepo_template *tpl);
+MEEPO_API const char *meepo_template_text(const struct meepo_template *tpl);
 
 /*
  * Checks that every column the template names exists in `table`.
  * Returns 0, or -1 with the first missing column named in err.
  */
-int meepo_template_check(const struct meepo_template *tpl, const struct meepo_table *table,
+MEEPO_API int meepo_template_check(const struct meepo_template *tpl, const struct meepo_table *table,
                          char *err, size_t errlen);
 
 /*
@@ -120,7 +121,7 @@ int meepo_template_check(const struct meepo_template *tpl, const struct meepo_ta
  * the buffer is restored); -1 with a message in err if a column is missing
  * from the table or a value is malformed (the buffer is restored).
  */
-int meepo_template_render(const struct meepo_template *tpl, const struct meepo_event *event,
+MEEPO_API int meepo_template_render(const struct meepo_template *tpl, const struct meepo_event *event,
                           const struct meepo_value *image, struct meepo_buf *out,
                           char *err, size_t errlen);
 
@@ -130,7 +131,7 @@ int meepo_template_render(const struct meepo_template *tpl, const struct meepo_e
  * NOBLOB), or NULL if none is. After meepo_template_render() returned 1 it
  * tells "a NULL value: there is no key" from "the key is unknown".
  */
-const char *meepo_template_absent(const struct meepo_template *tpl,
+MEEPO_API const char *meepo_template_absent(const struct meepo_template *tpl,
                                   const struct meepo_event *event,
                                   const struct meepo_value *image);
 
@@ -144,13 +145,13 @@ enum meepo_log_level {
 };
 
 /* True if messages of `level` are written; test it before costly formatting. */
-bool meepo_log_enabled(enum meepo_log_level level);
+MEEPO_API bool meepo_log_enabled(enum meepo_log_level level);
 
 /*
  * Writes one log line prefixed "[component:instance]" (instance may be NULL)
  * to the configured target. Thread-safe: lines never interleave.
  */
-void meepo_log(enum meepo_log_level level, const char *component, const char *instance,
+MEEPO_API void meepo_log(enum meepo_log_level level, const char *component, const char *instance,
                const char *fmt, ...) MEEPO_PRINTF(4, 5);
 
 /* Logs as "[sink:<plugin>:<instance>]" for use inside a plugin. */

@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <meepo/api.h>
 #include <meepo/event.h>
 #include <meepo/sdk.h>
 
@@ -86,21 +87,21 @@ struct meepo_option {
 struct meepo_config;
 
 /* Returns the instance name (the sink's `name` in the configuration). */
-const char *meepo_config_instance(const struct meepo_config *cfg);
+MEEPO_API const char *meepo_config_instance(const struct meepo_config *cfg);
 /* True if the option was given in the configuration (not defaulted). */
-bool meepo_config_is_set(const struct meepo_config *cfg, const char *option);
+MEEPO_API bool meepo_config_is_set(const struct meepo_config *cfg, const char *option);
 /* Returns a STRING/PATH option, or NULL when unset without default. */
-const char *meepo_config_string(const struct meepo_config *cfg, const char *option);
+MEEPO_API const char *meepo_config_string(const struct meepo_config *cfg, const char *option);
 /* Returns an INT option (0 when unset without default). */
-int64_t meepo_config_int(const struct meepo_config *cfg, const char *option);
+MEEPO_API int64_t meepo_config_int(const struct meepo_config *cfg, const char *option);
 /* Returns a BOOL option (false when unset without default). */
-bool meepo_config_bool(const struct meepo_config *cfg, const char *option);
+MEEPO_API bool meepo_config_bool(const struct meepo_config *cfg, const char *option);
 /* Returns the number of items of a LIST option. */
-size_t meepo_config_list_size(const struct meepo_config *cfg, const char *option);
+MEEPO_API size_t meepo_config_list_size(const struct meepo_config *cfg, const char *option);
 /* Returns item i of a LIST option. */
-const char *meepo_config_list_item(const struct meepo_config *cfg, const char *option, size_t i);
+MEEPO_API const char *meepo_config_list_item(const struct meepo_config *cfg, const char *option, size_t i);
 /* Returns "file:line" of the option (or of the sink block), for messages. */
-const char *meepo_config_where(const struct meepo_config *cfg, const char *option);
+MEEPO_API const char *meepo_config_where(const struct meepo_config *cfg, const char *option);
 
 /* What deliver() may report besides its result. */
 struct meepo_report {

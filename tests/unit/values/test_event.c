@@ -124,11 +124,11 @@ static void test_update_key_change(void **state)
 	e.last = false;
 	expect_json(&e, "{\"database\":\"shop\",\"table\":\"user\",\"type\":\"update\",\"ts\":1700000000,"
 	                "\"commit\":false,\"position\":\"mysql-bin.000003:1234\",\"gtid\":null,"
-	                "\"server_id\":7,\"primary_key\":[1],\"primary_key_columns\":[\"id\"],"
+	                "\"server_id\":7,\"primary_key\":[2],\"primary_key_columns\":[\"id\"],"
 	                "\"data\":{\"id\":2,\"email\":\"b@x\",\"score\":5.00,\"tags\":[\"a\",\"b\"],"
 	                "\"bin\":\"AP8=\",\"note\":null},"
 	                "\"old\":{\"id\":1,\"email\":\"a@x\",\"score\":4.20}}");
-	assert_ptr_equal(meepo_event_key_image(&e), before);
+	assert_ptr_equal(meepo_event_key_image(&e), after);
 	assert_true(meepo_event_key_changed(&e));
 }
 
