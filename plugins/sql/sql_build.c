@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <errmsg.h>
+#include <mysql.h>
 #include <mysqld_error.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,6 +412,52 @@ static uint32_t put_columns(struct meepo_buf *out, const struct meepo_table *t, 
 	return n;
 }
 
+/* True if column c holds character or binary strings (compared byte for byte). */
+static bool is_string_column(const struct meepo_column *c)
+{
+	switch (c->type) {
+	case MYSQL_TYPE_VARCHAR:
+	case MYSQL_TYPE_VAR_STRING:
+	case MYSQL_TYPE_STRING:
+	case MYSQL_TYPE_TINY_BLOB:
+	case MYSQL_TYPE_MEDIUM_BLOB:
+	case MYSQL_TYPE_LONG_BLOB:
+	case MYSQL_TYPE_BLOB:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Appends the match of a row without primary key: every column of `mask`
+ * null-safe equal to its before value (strings as bytes, so that a
+ * case-insensitive collation cannot match another row), then LIMIT 1.
+ */
+static void put_row_match(struct meepo_buf *out, const struct meepo_table *t, const uint64_t *mask)
+{
+	uint32_t n = 0;
+	uint32_t c;
+
+	for (c = 0; c < t->ncolumns; c++) {
+		if (!mask_has(mask, c)) {
+			continue;
+		}
+		if (n++ > 0) {
+			meepo_buf_puts(out, " AND ");
+		}
+		if (is_string_column(&t->columns[c])) {
+			meepo_buf_puts(out, "CAST(");
+			sql_quote_ident(out, t->columns[c].name);
+			meepo_buf_puts(out, " AS BINARY) <=> ?");
+		} else {
+			sql_quote_ident(out, t->columns[c].name);
+			meepo_buf_puts(out, " <=> ?");
+		}
+	}
+	meepo_buf_puts(out, " LIMIT 1");
+}
+
 /* Appends "(?, ?, ..)" with n placeholders. */
 static void put_placeholders(struct meepo_buf *out, uint32_t n)
 {
@@ -524,8 +571,7 @@ void sql_build_text(struct meepo_buf *out, enum sql_flavor flavor, const char *s
 		if (shape->kind == SQL_DELETE) {
 			build_delete_where(out, t, shape);
 		} else {
-			put_columns(out, t, shape->where, " <=> ?", " AND ");
-			meepo_buf_puts(out, " LIMIT 1");
+			put_row_match(out, t, shape->where);
 		}
 		break;
 	case SQL_UPDATE:
@@ -539,8 +585,7 @@ void sql_build_text(struct meepo_buf *out, enum sql_flavor flavor, const char *s
 		if (shape->kind == SQL_UPDATE) {
 			put_columns(out, t, shape->where, " = ?", " AND ");
 		} else {
-			put_columns(out, t, shape->where, " <=> ?", " AND ");
-			meepo_buf_puts(out, " LIMIT 1");
+			put_row_match(out, t, shape->where);
 		}
 		break;
 	}

@@ -352,14 +352,16 @@ static void test_text_no_key(void **state)
 
 	(void)state;
 	assert_string_equal(text_of(SQL_UPDATE_ROW, &ev, 1, SQL_MARIADB),
-	                    "UPDATE `dst`.`log` SET `a` = ?, `b` = ? WHERE `a` <=> ? AND `b` <=> ?"
-	                    " LIMIT 1");
+	                    "UPDATE `dst`.`log` SET `a` = ?, `b` = ? WHERE `a` <=> ?"
+	                    " AND CAST(`b` AS BINARY) <=> ? LIMIT 1");
 	ev = event(&logt, MEEPO_UPDATE, before, minimal);
 	assert_string_equal(text_of(SQL_UPDATE_ROW, &ev, 1, SQL_MARIADB),
-	                    "UPDATE `dst`.`log` SET `b` = ? WHERE `a` <=> ? AND `b` <=> ? LIMIT 1");
+	                    "UPDATE `dst`.`log` SET `b` = ? WHERE `a` <=> ? AND CAST(`b` AS BINARY) <=> ?"
+	                    " LIMIT 1");
 	ev = event(&logt, MEEPO_DELETE, before, NULL);
 	assert_string_equal(text_of(SQL_DELETE_ROW, &ev, 1, SQL_MARIADB),
-	                    "DELETE FROM `dst`.`log` WHERE `a` <=> ? AND `b` <=> ? LIMIT 1");
+	                    "DELETE FROM `dst`.`log` WHERE `a` <=> ? AND CAST(`b` AS BINARY) <=> ?"
+	                    " LIMIT 1");
 	ev = event(&logt, MEEPO_WRITE, NULL, after);
 	assert_string_equal(text_of(SQL_UPSERT, &ev, 1, SQL_MARIADB),
 	                    "INSERT INTO `dst`.`log` (`a`, `b`) VALUES (?, ?)"
