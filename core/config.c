@@ -56,7 +56,7 @@ struct loader {
 	const char *path;                   /* the path given to conf_load() */
 	char *err;                          /* the caller's message buffer */
 	size_t errlen;                      /* its size */
-	const config_setting_t *seen[5];    /* first occurrence of each once-only section */
+	const config_setting_t *seen[6];    /* first occurrence of each once-only section */
 	struct pending_route *pending;      /* one per conf->routes entry */
 	size_t sinks_cap;                   /* allocated conf->sinks entries */
 	size_t routes_cap;                  /* allocated conf->routes entries */
@@ -607,11 +607,12 @@ static bool listen_ok(const char *text)
 
 static int parse_metrics(struct loader *ld, const config_setting_t *s)
 {
-	static const char *const keys[] = { "listen", NULL };
+	static const char *const keys[] = { "listen", "stuck_ms", NULL };
 	struct metrics_config *m = &ld->conf->metrics;
 
 	if (want_group(ld, s, "metrics") != 0 || check_keys(ld, s, "metrics", keys) != 0 ||
-	    get_string(ld, s, "metrics", "listen", false, &m->listen) != 0) {
+	    get_string(ld, s, "metrics", "listen", false, &m->listen) != 0 ||
+	    get_u32(ld, s, "metrics", "stuck_ms", 1, 86400000, &m->stuck_ms) != 0) {
 		return -1;
 	}
 	if (m->listen != NULL && !listen_ok(m->listen)) {
@@ -619,6 +620,21 @@ static int parse_metrics(struct loader *ld, const config_setting_t *s)
 		            "metrics.listen: \"%s\" is not \"host:port\" (e.g. \"127.0.0.1:9104\")",
 		            m->listen);
 	}
+	return 0;
+}
+
+static int parse_shutdown_timeout(struct loader *ld, const config_setting_t *s)
+{
+	long long v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64) {
+		return fail(ld, s, "shutdown_timeout_ms: expected an integer");
+	}
+	v = config_setting_get_int64(s);
+	if (v < 0 || v > 3600000) {
+		return fail(ld, s, "shutdown_timeout_ms: %lld is out of range (0..3600000)", v);
+	}
+	ld->conf->shutdown_timeout_ms = (uint32_t)v;
 	return 0;
 }
 
@@ -930,7 +946,7 @@ static int resolve_route_sinks(struct loader *ld)
 
 /* ---- files ------------------------------------------------------------- */
 
-/* The top-level keys; the first five may appear once across all files. */
+/* The top-level keys; all but sinks and routes may appear once across all files. */
 static const struct section {
 	const char *name;                                           /* top-level key */
 	int (*parse)(struct loader *ld, const config_setting_t *s); /* its parser */
@@ -940,6 +956,7 @@ static const struct section {
 	{ "log", parse_log },
 	{ "metrics", parse_metrics },
 	{ "plugin_dir", parse_plugin_dir },
+	{ "shutdown_timeout_ms", parse_shutdown_timeout },
 	{ "sinks", parse_sinks },
 	{ "routes", parse_routes },
 };
@@ -1206,6 +1223,8 @@ int conf_load(const char *path, struct meepo_conf *out, char *err, size_t errlen
 	out->source.heartbeat_ms = 5000;
 	out->source.connect_timeout_ms = 10000;
 	out->checkpoint.interval_ms = 1000;
+	out->metrics.stuck_ms = 60000;
+	out->shutdown_timeout_ms = 30000;
 	out->log.level = MEEPO_LOG_INFO;
 	nfiles = list_files(&ld, &files);
 	if (nfiles < 0) {

@@ -63,6 +63,7 @@ struct log_config {
 
 struct metrics_config {
 	char *listen;           /* "host:port", NULL = no endpoint */
+	uint32_t stuck_ms;      /* /health fails when a sink has not progressed for this long */
 };
 
 /* What a route does with a batch its sink REJECTs. */
@@ -106,6 +107,7 @@ struct meepo_conf {
 	struct log_config log;
 	struct metrics_config metrics;
 	char *plugin_dir;           /* NULL = default search */
+	uint32_t shutdown_timeout_ms; /* SIGTERM: how long queues may drain, default 30000 */
 	struct sink_config *sinks;
 	size_t nsinks;
 	struct route_config *routes;

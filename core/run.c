@@ -27,7 +27,6 @@
 #include "sdk/log_setup.h"
 #include "source.h"
 
-#define SHUTDOWN_TIMEOUT_MS 30000u
 #define RECONNECT_MAX_MS 30000u
 
 /* Everything a run holds, torn down by pipeline_free(). */
@@ -399,7 +398,7 @@ int run_follow(const struct run_options *opts)
 	if (stop_requested) {
 		meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "stopping: draining the sink queues");
 	}
-	if (dispatcher_finish(dispatcher, SHUTDOWN_TIMEOUT_MS) != 0) {
+	if (dispatcher_finish(dispatcher, p.conf.shutdown_timeout_ms) != 0) {
 		char why[1300];
 		if (dispatcher_failed(dispatcher, why, sizeof(why))) {
 			meepo_log(MEEPO_LOG_ERROR, "meepo", NULL, "stopped: %s", why);
