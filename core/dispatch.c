@@ -47,6 +47,7 @@ struct worker {
 	const struct meepo_event **batch; /* deliver()'s pointer array */
 	size_t batch_cap;               /* slots in batch */
 	unsigned seed;                  /* rand_r state for jitter */
+	uint64_t progress_ms;           /* last acknowledgement, or when work arrived at an empty queue */
 	int deadletter_fd;              /* -1 until the first dead letter */
 };
 
@@ -114,6 +115,14 @@ static void timespec_after_ms(struct timespec *ts, uint64_t ms)
 	}
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static void cond_init_monotonic(pthread_cond_t *cond)
 {
 	pthread_condattr_t attr;
@@ -152,6 +161,14 @@ static void advance_order(struct dispatcher *d)
 /* Acknowledges the first n chunks of w's queue. Called with the lock held. */
 static void acknowledge(struct worker *w, size_t n, size_t nevents)
 {
+	if (nevents > 0) {
+		const struct meepo_event *last = w->batch[nevents - 1];
+		snprintf(w->stats.acked.file, sizeof(w->stats.acked.file), "%s", last->file);
+		w->stats.acked.offset = last->offset;
+		snprintf(w->stats.acked.gtid, sizeof(w->stats.acked.gtid), "%s",
+		         last->gtid != NULL ? last->gtid : "");
+	}
+	w->progress_ms = now_ms();
 	for (size_t i = 0; i < n; i++) {
 		struct chunk *c = ring_pop(&w->queue);
 		w->queue_bytes -= c->bytes;
@@ -516,6 +533,9 @@ int dispatcher_submit(struct dispatcher *d, struct chunk *c)
 			for (size_t j = 0; j < c->nevents; j++) {
 				n += (c->events[j]->sinks >> i) & 1u;
 			}
+			if (w->queue.count == 0) {
+				w->progress_ms = now_ms();
+			}
 			ring_push(&w->queue, c);
 			w->queue_bytes += c->bytes;
 			w->stats.queued_events += n;
@@ -618,6 +638,7 @@ void dispatcher_stats(struct dispatcher *d, size_t i, struct sink_stats *out)
 {
 	pthread_mutex_lock(&d->lock);
 	*out = d->workers[i].stats;
+	out->stalled_ms = d->workers[i].queue.count > 0 ? now_ms() - d->workers[i].progress_ms : 0;
 	pthread_mutex_unlock(&d->lock);
 }
 

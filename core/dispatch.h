@@ -42,6 +42,8 @@ struct sink_stats {
 	uint64_t rejects;       /* batches dead-lettered */
 	uint64_t queued_events; /* events waiting */
 	uint64_t queued_bytes;  /* payload bytes waiting */
+	uint64_t stalled_ms;    /* with events waiting: time since the last acknowledgement */
+	struct position acked;  /* the newest acknowledged event's rows event */
 };
 
 struct dispatcher;

@@ -15,6 +15,8 @@
  * Concurrency: reader thread only.
  */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +47,13 @@ struct reader {
 	const char *chunk_file;         /* chunk's copy of the file name */
 	const char *chunk_gtid;         /* chunk's copy of the GTID, NULL if none */
 	struct position resume;         /* after the last complete transaction */
-	struct reader_stats stats;      /* counters */
+	atomic_uint_fast64_t events;    /* counters, read by other threads: see reader_stats */
+	atomic_uint_fast64_t bytes;
+	atomic_uint_fast64_t rows;
+	atomic_uint_fast64_t transactions;
+	atomic_uint_fast32_t last_timestamp;
+	atomic_uint_fast64_t by_type[256];
+	pthread_mutex_t resume_lock;    /* guards `resume` for reader_stats() */
 	struct warned *warned;          /* tables warned about */
 };
 
@@ -62,6 +70,7 @@ struct reader *reader_new(const struct router *router, struct dispatcher *dispat
 	r->schema = schema;
 	r->chunk_limit = chunk_limit;
 	r->resume = *start;
+	pthread_mutex_init(&r->resume_lock, NULL);
 	binlog_format_default(&r->fmt);
 	return r;
 }
@@ -78,12 +87,34 @@ void reader_free(struct reader *r)
 		free(r->warned);
 		r->warned = next;
 	}
+	pthread_mutex_destroy(&r->resume_lock);
 	free(r);
 }
 
-void reader_stats(const struct reader *r, struct reader_stats *out)
+/* Counters are relaxed atomics: bumped per binlog event, not per row. */
+static void count(atomic_uint_fast64_t *counter, uint64_t n)
 {
-	*out = r->stats;
+	atomic_fetch_add_explicit(counter, n, memory_order_relaxed);
+}
+
+static uint64_t load(atomic_uint_fast64_t *counter)
+{
+	return atomic_load_explicit(counter, memory_order_relaxed);
+}
+
+void reader_stats(struct reader *r, struct reader_stats *out)
+{
+	out->events = load(&r->events);
+	out->bytes = load(&r->bytes);
+	out->rows = load(&r->rows);
+	out->transactions = load(&r->transactions);
+	out->last_timestamp = (uint32_t)atomic_load_explicit(&r->last_timestamp, memory_order_relaxed);
+	for (size_t i = 0; i < 256; i++) {
+		out->by_type[i] = load(&r->by_type[i]);
+	}
+	pthread_mutex_lock(&r->resume_lock);
+	out->position = r->resume;
+	pthread_mutex_unlock(&r->resume_lock);
 }
 
 /* Logs a warning about a table once per run. */
@@ -147,8 +178,10 @@ static int end_txn(struct reader *r, const struct source_event *ev, const struct
 	snprintf(safe.gtid, sizeof(safe.gtid), "%s", r->gtid[0] ? r->gtid : r->resume.gtid);
 	r->in_txn = false;
 	r->open = false;
+	pthread_mutex_lock(&r->resume_lock);
 	r->resume = safe;
-	r->stats.transactions++;
+	pthread_mutex_unlock(&r->resume_lock);
+	count(&r->transactions, 1);
 	if (r->chunk == NULL) {
 		dispatcher_advance(r->dispatcher, &safe);
 		return 0;
@@ -265,6 +298,7 @@ static int on_rows(struct reader *r, const struct source_event *ev, const struct
 	struct table_entry *entry;
 	const struct meepo_table *t;
 	const uint8_t *copy;
+	uint32_t first_row;
 	struct chunk *c;
 	uint64_t sinks;
 	uint64_t id;
@@ -290,6 +324,7 @@ static int on_rows(struct reader *r, const struct source_event *ev, const struct
 		start_txn(r, ev);
 	}
 	c = current_chunk(r, ev);
+	first_row = r->row_index;
 	chunk_hold_table(c, entry);
 	copy = chunk_copy(c, body, len);
 	if (binlog_rows_parse(&r->fmt, h->type, copy, len, &rows, err, errlen) != 0) {
@@ -331,8 +366,8 @@ static int on_rows(struct reader *r, const struct source_event *ev, const struct
 			.row_index = r->row_index++,
 		};
 		c->sinks |= sinks;
-		r->stats.rows++;
 	}
+	count(&r->rows, r->row_index - first_row);
 	if (c->bytes >= r->chunk_limit && c->nevents > 0) {
 		return submit_chunk(r, NULL, err, errlen);
 	}
@@ -391,6 +426,7 @@ static int feed_event(struct reader *r, const struct source_event *ev, bool in_p
 	if (binlog_header_parse(ev->data, ev->len, &h, err, errlen) != 0) {
 		return -1;
 	}
+	count(&r->by_type[h.type], 1);
 	if (h.type == BINLOG_FORMAT_DESCRIPTION) {
 		table_cache_clear(r->tables);
 		return binlog_format_parse(ev->data, ev->len, &r->fmt, err, errlen);
@@ -405,8 +441,8 @@ static int feed_event(struct reader *r, const struct source_event *ev, bool in_p
 	if (binlog_event_body(fmt, ev->data, ev->len, &body, &len, err, errlen) != 0) {
 		return -1;
 	}
-	if (!in_payload) {
-		r->stats.last_timestamp = h.timestamp ? h.timestamp : r->stats.last_timestamp;
+	if (!in_payload && h.timestamp != 0) {
+		atomic_store_explicit(&r->last_timestamp, h.timestamp, memory_order_relaxed);
 	}
 	switch (h.type) {
 	case BINLOG_ROTATE:
@@ -475,8 +511,8 @@ int reader_feed(struct reader *r, const struct source_event *ev, char *err, size
 {
 	char msg[1024];
 
-	r->stats.events++;
-	r->stats.bytes += ev->len;
+	count(&r->events, 1);
+	count(&r->bytes, ev->len);
 	if (feed_event(r, ev, false, msg, sizeof(msg)) != 0) {
 		snprintf(err, errlen, "%s:%" PRIu64 ": %s", ev->file, ev->offset, msg);
 		return -1;

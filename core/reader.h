@@ -6,7 +6,8 @@
  * of routed tables only, and submits one chunk per transaction (or per
  * piece of a transaction bigger than the chunk limit) to the dispatcher.
  *
- * Concurrency: one reader per meepo, on the main thread.
+ * Concurrency: one reader per meepo, on the main thread; reader_stats()
+ * may be called from any thread.
  */
 #ifndef MEEPO_READER_H
 #define MEEPO_READER_H
@@ -27,6 +28,8 @@ struct reader_stats {
 	uint64_t rows;          /* row events produced for sinks */
 	uint64_t transactions;  /* transactions completed */
 	uint32_t last_timestamp; /* header timestamp of the newest event */
+	uint64_t by_type[256];  /* events read, by event type */
+	struct position position; /* after the last complete transaction */
 };
 
 struct reader;
@@ -52,7 +55,7 @@ int reader_feed(struct reader *reader, const struct source_event *event, char *e
  */
 void reader_rewind(struct reader *reader, struct position *resume);
 
-/* Copies the counters. */
-void reader_stats(const struct reader *reader, struct reader_stats *out);
+/* Copies the counters; safe from any thread (they are published atomically). */
+void reader_stats(struct reader *reader, struct reader_stats *out);
 
 #endif /* MEEPO_READER_H */

@@ -18,6 +18,7 @@
 #include "checkpoint.h"
 #include "config.h"
 #include "dispatch.h"
+#include "metrics.h"
 #include "options.h"
 #include "plugin.h"
 #include "reader.h"
@@ -279,6 +280,7 @@ static int reconnect(struct source *src, struct reader *reader)
 			break;
 		}
 		if (src->reopen(src, position_known(&resume) ? &resume : NULL, err, sizeof(err)) == 0) {
+			atomic_fetch_add(&src->state.reconnects, 1);
 			return 0;
 		}
 		meepo_log(MEEPO_LOG_WARN, "source", NULL, "reconnect failed, retrying in %u ms: %s",
@@ -355,6 +357,7 @@ int run_follow(const struct run_options *opts)
 	struct schema *schema = NULL;
 	struct dispatcher *dispatcher = NULL;
 	struct reader *reader = NULL;
+	struct metrics *metrics = NULL;
 	struct position resume = { 0 };
 	struct signal_thread signals;
 	bool has_signals = false;
@@ -394,6 +397,15 @@ int run_follow(const struct run_options *opts)
 	                            opts->nbinlogs > 0 ? NULL : p.conf.checkpoint.path,
 	                            p.conf.checkpoint.interval_ms, &src->start);
 	reader = reader_new(p.router, dispatcher, schema, chunk_limit(&p.conf), &src->start);
+	if (p.conf.metrics.listen != NULL) {
+		struct metrics_view view = { &p.conf, dispatcher, reader, src };
+		metrics = metrics_start(p.conf.metrics.listen, &view, err, sizeof(err));
+		if (metrics == NULL) {
+			meepo_log(MEEPO_LOG_ERROR, "metrics", NULL, "%s", err);
+			dispatcher_finish(dispatcher, 0);
+			goto out;
+		}
+	}
 	ret = follow(src, reader, opts->nbinlogs == 0);
 	if (stop_requested) {
 		meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "stopping: draining the sink queues");
@@ -409,6 +421,7 @@ out:
 	if (has_signals) {
 		signals_stop(&signals);
 	}
+	metrics_stop(metrics);
 	reader_free(reader);
 	dispatcher_free(dispatcher);
 	schema_free(schema);

@@ -3,11 +3,13 @@
  * stream or binlog files on disk. Both hand out whole events (header, body,
  * checksum) with the file and offset they start at, for the same decoder.
  *
- * Concurrency: a source is used by the reader thread only.
+ * Concurrency: a source is used by the reader thread only, except
+ * `state` (atomics, read by any thread) and interrupt().
  */
 #ifndef MEEPO_SOURCE_H
 #define MEEPO_SOURCE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,8 +32,17 @@ enum source_status {
 	SOURCE_ERROR = 3,       /* fatal: the message says why */
 };
 
+/* Live state of a source, read by the metrics thread. */
+struct source_state {
+	atomic_bool connected;          /* a server connection is up (files: always) */
+	atomic_bool caught_up;          /* the server's last word was a heartbeat */
+	atomic_uint_fast64_t reconnects; /* connections re-established */
+	atomic_uint_fast64_t heartbeats; /* heartbeats received */
+};
+
 struct source {
 	struct position start;  /* where reading started (file "" if unknown yet) */
+	struct source_state state; /* written by the reader thread, read by any */
 	/* Reads the next event. */
 	enum source_status (*next)(struct source *src, struct source_event *out,
 	                           char *err, size_t errlen);

@@ -142,6 +142,7 @@ struct source *source_file_open(char *const *paths, size_t npaths, char *err, si
 	fs->base.next = file_next;
 	fs->base.reopen = NULL;
 	fs->base.interrupt = NULL;
+	atomic_init(&fs->base.state.connected, true);
 	fs->base.close = file_close;
 	fs->paths = paths;
 	fs->npaths = npaths;

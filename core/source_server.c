@@ -49,6 +49,7 @@ struct server_source {
 static void disconnect(struct server_source *s)
 {
 	atomic_store(&s->fd, -1);
+	atomic_store(&s->base.state.connected, false);
 	if (s->event != NULL) {
 		mariadb_free_rpl_event(s->event);
 		s->event = NULL;
@@ -196,6 +197,7 @@ static int connect_and_dump(struct server_source *s, const struct position *from
 		return -1;
 	}
 	atomic_store(&s->fd, (int)mysql_get_socket(s->mysql));
+	atomic_store(&s->base.state.connected, true);
 	snprintf(s->file, sizeof(s->file), "%s", start.file);
 	s->pos = start.offset;
 	s->rotate_pending = false;
@@ -252,8 +254,12 @@ static enum source_status server_next(struct source *src, struct source_event *o
 			return SOURCE_ERROR;
 		}
 		if (h.type == BINLOG_HEARTBEAT || h.type == BINLOG_HEARTBEAT_V2) {
-			continue; /* keep-alive only; the read timeout relies on it */
+			/* Sent only when the server has nothing newer: we are caught up. */
+			atomic_fetch_add(&s->base.state.heartbeats, 1);
+			atomic_store(&s->base.state.caught_up, true);
+			continue;
 		}
+		atomic_store_explicit(&s->base.state.caught_up, false, memory_order_relaxed);
 		out->data = data;
 		out->len = len;
 		out->file = s->file;
