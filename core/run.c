@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "config.h"
@@ -21,6 +22,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "plugin.h"
+#include "progress.h"
 #include "reader.h"
 #include "router.h"
 #include "run.h"
@@ -43,19 +45,65 @@ struct pipeline {
 /* Set once SIGINT or SIGTERM arrived; read by the main thread. */
 static atomic_bool stop_requested;
 
-/* The signal thread: turns SIGINT/SIGTERM into a stop; SIGUSR1 ends it. */
+/*
+ * The monitor thread: turns SIGINT/SIGTERM into a stop (SIGUSR1 ends it),
+ * and between signals prints the progress line on a terminal while meepo
+ * is far behind.
+ */
 struct signal_thread {
 	pthread_t thread;       /* runs signal_main */
 	sigset_t set;           /* the signals it waits for */
 	struct source *_Atomic source; /* interrupted on a stop, once set */
+	struct reader *_Atomic reader; /* sampled for progress, once set */
+	bool progress;          /* stderr is a terminal */
 };
+
+#define PROGRESS_EVERY_S 5
+
+static void progress_tick(struct signal_thread *st, struct progress_sample *prev)
+{
+	struct reader *reader = atomic_load(&st->reader);
+	struct source *src = atomic_load(&st->source);
+	struct progress_sample cur;
+	struct reader_stats rs;
+	struct timespec now;
+	char line[512];
+
+	if (reader == NULL || src == NULL) {
+		return;
+	}
+	reader_stats(reader, &rs);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	cur.time = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	cur.rows = rs.rows;
+	cur.position = rs.position;
+	cur.lag = atomic_load(&src->state.caught_up) || rs.last_timestamp == 0
+	          ? 0 : (int64_t)time(NULL) - (int64_t)rs.last_timestamp;
+	if (prev->time > 0 && cur.lag >= PROGRESS_MIN_LAG) {
+		progress_format(prev, &cur, line, sizeof(line));
+		meepo_log(MEEPO_LOG_INFO, "progress", NULL, "%s", line);
+	}
+	*prev = cur;
+}
 
 static void *signal_main(void *arg)
 {
 	struct signal_thread *st = arg;
-	int sig = 0;
+	struct timespec every = { PROGRESS_EVERY_S, 0 };
+	struct progress_sample prev = { 0 };
+	int sig;
 
-	while (sigwait(&st->set, &sig) == 0 && sig != SIGUSR1) {
+	for (;;) {
+		sig = sigtimedwait(&st->set, NULL, &every);
+		if (sig < 0) {
+			if (st->progress) {
+				progress_tick(st, &prev);
+			}
+			continue;
+		}
+		if (sig == SIGUSR1) {
+			break;
+		}
 		if (!atomic_exchange(&stop_requested, true)) {
 			meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "%s received: stopping",
 			          sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -81,6 +129,8 @@ static void signals_start(struct signal_thread *st)
 	pthread_sigmask(SIG_BLOCK, &st->set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	atomic_init(&st->source, NULL);
+	atomic_init(&st->reader, NULL);
+	st->progress = isatty(STDERR_FILENO);
 	if (pthread_create(&st->thread, NULL, signal_main, st) != 0) {
 		abort();
 	}
@@ -397,6 +447,7 @@ int run_follow(const struct run_options *opts)
 	                            opts->nbinlogs > 0 ? NULL : p.conf.checkpoint.path,
 	                            p.conf.checkpoint.interval_ms, &src->start);
 	reader = reader_new(p.router, dispatcher, schema, chunk_limit(&p.conf), &src->start);
+	atomic_store(&signals.reader, reader);
 	if (p.conf.metrics.listen != NULL) {
 		struct metrics_view view = { &p.conf, dispatcher, reader, src };
 		metrics = metrics_start(p.conf.metrics.listen, &view, err, sizeof(err));
