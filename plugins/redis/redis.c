@@ -356,7 +356,10 @@ out:
 	return rc;
 }
 
-/* Connects, authenticates and selects the database. Returns 0, or -1 with a message. */
+/*
+ * Connects, authenticates, selects the database and checks the server
+ * answers. Returns 0, or -1 with a message.
+ */
 static int conn_open(struct redis_sink *sink, char *err, size_t errlen)
 {
 	const char *argv[3];
@@ -397,6 +400,11 @@ static int conn_open(struct redis_sink *sink, char *err, size_t errlen)
 		if (conn_command(sink, "SELECT", 2, argv, err, errlen) != 0) {
 			goto out;
 		}
+	}
+	/* the server answers commands: a missing password (NOAUTH) shows here */
+	argv[0] = "PING";
+	if (conn_command(sink, "PING", 1, argv, err, errlen) != 0) {
+		goto out;
 	}
 	meepo_sink_log(MEEPO_LOG_INFO, "redis", sink->name, "connected to %s, db %" PRId64 ", mode %s",
 	               sink->endpoint, sink->db, redis_mode_name(sink->format.mode));

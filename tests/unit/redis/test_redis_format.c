@@ -423,21 +423,25 @@ static void test_purge_missing_column(void **state)
 static void test_publish(void **state)
 {
 	static const char *const def[] = { "{schema}.{table}" };
-	static const char *const per_row[] = { "user:{id}" };
+	static const char *const per_row[] = { "user:{id}:{email}" };
 	struct redis_format format;
 	struct redis_cmds cmds = { 0 };
 	struct fake_batch b;
-	struct fake f[2];
+	struct fake f[3];
 	struct row r1 = user_row(1, "a@x.org", "Ann");
 	struct row r2 = user_row(2, "a@x.org", "Ann");
+	struct row r3 = user_row(2, "b@x.org", "Ann");
 	char *json0;
 	char *json1;
+	char *json2;
 
 	(void)state;
 	fake_event(&f[0], MEEPO_WRITE, NULL, &r1, 0);
-	fake_event(&f[1], MEEPO_UPDATE, &r1, &r2, 1);
+	fake_event(&f[1], MEEPO_UPDATE, &r1, &r2, 1);   /* key changes */
+	fake_event(&f[2], MEEPO_UPDATE, &r2, &r3, 2);   /* key holds */
 	json0 = event_json(&f[0].event);
 	json1 = event_json(&f[1].event);
+	json2 = event_json(&f[2].event);
 
 	format_init(&format, REDIS_MODE_PUBLISH, def, 1, 0, false);
 	format_ok(&format, make_batch(&b, f, 2), &cmds);
@@ -446,14 +450,16 @@ static void test_publish(void **state)
 	expect_cmd(&cmds, 1, "PUBLISH", "shop.user", json1, NULL);
 	redis_format_free(&format);
 
-	/* the channel is rendered over the image identifying the row: before for an update */
+	/* the channel is rendered over the image holding the row's current key */
 	format_init(&format, REDIS_MODE_PUBLISH, per_row, 1, 0, false);
-	format_ok(&format, make_batch(&b, f, 2), &cmds);
-	expect_cmd(&cmds, 0, "PUBLISH", "user:1", json0, NULL);
-	expect_cmd(&cmds, 1, "PUBLISH", "user:1", json1, NULL);
+	format_ok(&format, make_batch(&b, f, 3), &cmds);
+	expect_cmd(&cmds, 0, "PUBLISH", "user:1:a@x.org", json0, NULL);
+	expect_cmd(&cmds, 1, "PUBLISH", "user:2:a@x.org", json1, NULL);
+	expect_cmd(&cmds, 2, "PUBLISH", "user:2:a@x.org", json2, NULL);
 	redis_format_free(&format);
 	free(json0);
 	free(json1);
+	free(json2);
 	redis_cmds_free(&cmds);
 }
 
