@@ -20,6 +20,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "metrics.h"
+#include "notify.h"
 #include "options.h"
 #include "plugin.h"
 #include "progress.h"
@@ -457,7 +458,9 @@ int run_follow(const struct run_options *opts)
 			goto out;
 		}
 	}
+	notify_systemd("READY=1");
 	ret = follow(src, reader, opts->nbinlogs == 0);
+	notify_systemd("STOPPING=1");
 	if (stop_requested) {
 		meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "stopping: draining the sink queues");
 	}
