@@ -2,28 +2,28 @@
  * core/run.c - wiring: configuration, plugins, sink instances, router,
  * source, reader and dispatcher, and their orderly teardown.
  *
- * Concurrency: main thread. Signals only set a flag: SIGINT/SIGTERM stop
- * reading, after which the queues drain, the checkpoint is written and
- * meepo exits 0.
+ * Reading runs in generations: SIGHUP ends one at a transaction boundary,
+ * drains the queues, loads the configuration again (keeping the running
+ * one if the new one is invalid) and resumes at the next transaction, so
+ * no position is lost. SIGINT/SIGTERM end the last generation the same way.
+ *
+ * Concurrency: main thread; the monitor thread (monitor.h) turns signals
+ * into requests that this thread polls.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "checkpoint.h"
 #include "config.h"
 #include "dispatch.h"
 #include "metrics.h"
+#include "monitor.h"
 #include "notify.h"
 #include "options.h"
 #include "plugin.h"
-#include "progress.h"
 #include "reader.h"
 #include "router.h"
 #include "run.h"
@@ -42,106 +42,6 @@ struct pipeline {
 	size_t nsinks;
 	struct router *router;
 };
-
-/* Set once SIGINT or SIGTERM arrived; read by the main thread. */
-static atomic_bool stop_requested;
-
-/*
- * The monitor thread: turns SIGINT/SIGTERM into a stop (SIGUSR1 ends it),
- * and between signals prints the progress line on a terminal while meepo
- * is far behind.
- */
-struct signal_thread {
-	pthread_t thread;       /* runs signal_main */
-	sigset_t set;           /* the signals it waits for */
-	struct source *_Atomic source; /* interrupted on a stop, once set */
-	struct reader *_Atomic reader; /* sampled for progress, once set */
-	bool progress;          /* stderr is a terminal */
-};
-
-#define PROGRESS_EVERY_S 5
-
-static void progress_tick(struct signal_thread *st, struct progress_sample *prev)
-{
-	struct reader *reader = atomic_load(&st->reader);
-	struct source *src = atomic_load(&st->source);
-	struct progress_sample cur;
-	struct reader_stats rs;
-	struct timespec now;
-	char line[512];
-
-	if (reader == NULL || src == NULL) {
-		return;
-	}
-	reader_stats(reader, &rs);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	cur.time = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-	cur.rows = rs.rows;
-	cur.position = rs.position;
-	cur.lag = atomic_load(&src->state.caught_up) || rs.last_timestamp == 0
-	          ? 0 : (int64_t)time(NULL) - (int64_t)rs.last_timestamp;
-	if (prev->time > 0 && cur.lag >= PROGRESS_MIN_LAG) {
-		progress_format(prev, &cur, line, sizeof(line));
-		meepo_log(MEEPO_LOG_INFO, "progress", NULL, "%s", line);
-	}
-	*prev = cur;
-}
-
-static void *signal_main(void *arg)
-{
-	struct signal_thread *st = arg;
-	struct timespec every = { PROGRESS_EVERY_S, 0 };
-	struct progress_sample prev = { 0 };
-	int sig;
-
-	for (;;) {
-		sig = sigtimedwait(&st->set, NULL, &every);
-		if (sig < 0) {
-			if (st->progress) {
-				progress_tick(st, &prev);
-			}
-			continue;
-		}
-		if (sig == SIGUSR1) {
-			break;
-		}
-		if (!atomic_exchange(&stop_requested, true)) {
-			meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "%s received: stopping",
-			          sig == SIGINT ? "SIGINT" : "SIGTERM");
-		}
-		struct source *src = atomic_load(&st->source);
-		if (src != NULL && src->interrupt != NULL) {
-			src->interrupt(src);
-		}
-	}
-	return NULL;
-}
-
-/*
- * Blocks SIGINT, SIGTERM and SIGUSR1 in this thread (and so in every
- * thread it starts later) and starts the thread that waits for them.
- */
-static void signals_start(struct signal_thread *st)
-{
-	sigemptyset(&st->set);
-	sigaddset(&st->set, SIGINT);
-	sigaddset(&st->set, SIGTERM);
-	sigaddset(&st->set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &st->set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	atomic_init(&st->source, NULL);
-	atomic_init(&st->reader, NULL);
-	st->progress = isatty(STDERR_FILENO);
-	if (pthread_create(&st->thread, NULL, signal_main, st) != 0) {
-		abort();
-	}
-}
-
-static void signals_stop(struct signal_thread *st)
-{
-	pthread_kill(st->thread, SIGUSR1);
-	pthread_join(st->thread, NULL);
-}
 
 static void pipeline_free(struct pipeline *p)
 {
@@ -306,11 +206,23 @@ static size_t chunk_limit(const struct meepo_conf *conf)
 	return limit < (256u << 10) ? (256u << 10) : (size_t)limit;
 }
 
-static void sleep_ms(uint32_t ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+/* How one generation of reading ended. */
+enum follow_result {
+	FOLLOW_END,         /* the source has nothing more (--exit-at-end, files) */
+	FOLLOW_STOPPED,     /* SIGINT/SIGTERM */
+	FOLLOW_RELOAD,      /* SIGHUP */
+	FOLLOW_FAILED,      /* a fatal error, logged */
+};
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !stop_requested) {
+/* Sleeps ms milliseconds, or less if a stop or reload is requested. */
+static void sleep_ms(struct monitor *mon, uint32_t ms)
+{
+	for (uint32_t slept = 0; slept < ms; slept += 50) {
+		struct timespec ts = { 0, 50 * 1000000L };
+		if (monitor_stop_requested(mon)) {
+			return;
+		}
+		nanosleep(&ts, NULL);
 	}
 }
 
@@ -318,66 +230,72 @@ static void sleep_ms(uint32_t ms)
  * Reconnects after a lost connection, with capped exponential back-off,
  * until it works or a stop is requested. Returns 0 or -1 (stopping).
  */
-static int reconnect(struct source *src, struct reader *reader)
+static int reconnect(struct monitor *mon, struct source *src, struct reader *reader)
 {
 	struct position resume;
 	uint32_t wait_ms = 100;
 	char err[1024];
 
 	reader_rewind(reader, &resume);
-	while (!stop_requested) {
-		sleep_ms(wait_ms);
-		if (stop_requested) {
-			break;
+	for (;;) {
+		sleep_ms(mon, wait_ms);
+		if (monitor_stop_requested(mon)) {
+			return -1;
 		}
 		if (src->reopen(src, position_known(&resume) ? &resume : NULL, err, sizeof(err)) == 0) {
 			atomic_fetch_add(&src->state.reconnects, 1);
 			return 0;
 		}
-		meepo_log(MEEPO_LOG_WARN, "source", NULL, "reconnect failed, retrying in %u ms: %s",
-		          wait_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : wait_ms * 2, err);
 		wait_ms = wait_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : wait_ms * 2;
+		meepo_log(MEEPO_LOG_WARN, "source", NULL, "reconnect failed, retrying in %u ms: %s",
+		          wait_ms, err);
 	}
-	return -1;
 }
 
-/* Reads until the end, a stop, or a fatal error. Returns an exit code. */
-static int follow(struct source *src, struct reader *reader, bool can_reconnect)
+/* Reads until the end, a stop, a reload or a fatal error. */
+static enum follow_result follow(struct monitor *mon, struct source *src, struct reader *reader)
 {
 	struct source_event ev;
 	char err[2048];
 
-	while (!stop_requested) {
+	for (;;) {
+		if (monitor_stop_requested(mon)) {
+			return FOLLOW_STOPPED;
+		}
+		if (src->reopen != NULL && monitor_take_reload(mon)) {
+			return FOLLOW_RELOAD;
+		}
 		switch (src->next(src, &ev, err, sizeof(err))) {
 		case SOURCE_EVENT:
 			if (reader_feed(reader, &ev, err, sizeof(err)) != 0) {
 				meepo_log(MEEPO_LOG_ERROR, "reader", NULL, "%s", err);
-				return 1;
+				return FOLLOW_FAILED;
 			}
 			break;
 		case SOURCE_END:
-			return 0;
+			return FOLLOW_END;
 		case SOURCE_LOST:
-			if (stop_requested) {
-				return 0;
+			if (monitor_stop_requested(mon)) {
+				return FOLLOW_STOPPED;
 			}
-			if (!can_reconnect) {
+			if (src->reopen == NULL) {
 				meepo_log(MEEPO_LOG_ERROR, "source", NULL, "%s", err);
-				return 1;
+				return FOLLOW_FAILED;
+			}
+			if (monitor_take_reload(mon)) {
+				return FOLLOW_RELOAD; /* the monitor interrupted the read */
 			}
 			meepo_log(MEEPO_LOG_WARN, "source", NULL, "connection lost, reconnecting: %s", err);
-			if (reconnect(src, reader) != 0) {
-				return 0;
+			if (reconnect(mon, src, reader) != 0) {
+				return FOLLOW_STOPPED;
 			}
 			break;
 		case SOURCE_ERROR:
 			meepo_log(MEEPO_LOG_ERROR, "source", NULL, "%s", err);
-			return 1;
+			return FOLLOW_FAILED;
 		}
 	}
-	return 0;
 }
-
 /* Where a server source starts: the checkpoint, else source.start (NULL). */
 static int resume_position(const struct meepo_conf *conf, struct position *pos, bool *found)
 {
@@ -401,20 +319,111 @@ static int resume_position(const struct meepo_conf *conf, struct position *pos, 
 	return 0;
 }
 
+/* Opens the source: the files, or the server at the checkpoint or `from`. */
+static struct source *open_source(const struct run_options *opts, const struct meepo_conf *conf,
+                                  const struct position *from)
+{
+	struct position checkpoint;
+	bool found = false;
+	struct source *src;
+	char err[2048];
+
+	if (opts->nbinlogs > 0) {
+		src = source_file_open(opts->binlogs, opts->nbinlogs, err, sizeof(err));
+	} else {
+		if (from == NULL && resume_position(conf, &checkpoint, &found) != 0) {
+			return NULL;
+		}
+		src = source_server_open(&conf->source, from != NULL ? from : found ? &checkpoint : NULL,
+		                         opts->exit_at_end, err, sizeof(err));
+	}
+	if (src == NULL) {
+		meepo_log(MEEPO_LOG_ERROR, "source", NULL, "%s", err);
+	}
+	return src;
+}
+
+/*
+ * After SIGHUP: loads the configuration again and starts its sinks. On
+ * success the new pipeline replaces *p (whose sinks are destroyed);
+ * otherwise the running one is kept. Either way reading goes on.
+ */
+static void reload(struct pipeline *p, const struct run_options *opts)
+{
+	struct pipeline next;
+
+	if (pipeline_load(&next, opts) != 0 || create_instances(&next) != 0) {
+		meepo_log(MEEPO_LOG_ERROR, "meepo", NULL,
+		          "reload failed (see above): keeping the running configuration");
+		pipeline_free(&next);
+		return;
+	}
+	pipeline_free(p);
+	*p = next;
+	meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "configuration reloaded: %zu sinks, %zu routes",
+	          p->nsinks, p->conf.nroutes);
+}
+
+/*
+ * Runs one generation: a dispatcher and a reader over `src` for the
+ * current pipeline, until the source ends, a stop, a reload or an error.
+ * Drains the queues before returning. *resume gets the position after the
+ * last complete transaction read. Returns how it ended.
+ */
+static enum follow_result run_generation(struct pipeline *p, const struct run_options *opts,
+                                         struct monitor *mon, struct source *src,
+                                         struct position *resume)
+{
+	const struct position *start = position_known(resume) ? resume : &src->start;
+	struct schema *schema = p->conf.source.present ? schema_new(&p->conf.source) : NULL;
+	struct dispatcher *dispatcher;
+	struct reader *reader;
+	struct metrics *metrics = NULL;
+	enum follow_result result = FOLLOW_FAILED;
+	char err[2048];
+
+	dispatcher = dispatcher_new(p->slots, p->nsinks,
+	                            opts->nbinlogs > 0 ? NULL : p->conf.checkpoint.path,
+	                            p->conf.checkpoint.interval_ms, start);
+	reader = reader_new(p->router, dispatcher, schema, chunk_limit(&p->conf), start);
+	monitor_watch(mon, src, reader);
+	if (p->conf.metrics.listen != NULL) {
+		struct metrics_view view = { &p->conf, dispatcher, reader, src };
+		metrics = metrics_start(p->conf.metrics.listen, &view, err, sizeof(err));
+		if (metrics == NULL) {
+			meepo_log(MEEPO_LOG_ERROR, "metrics", NULL, "%s", err);
+		}
+	}
+	if (p->conf.metrics.listen == NULL || metrics != NULL) {
+		notify_systemd("READY=1");
+		result = follow(mon, src, reader);
+	}
+	if (result == FOLLOW_STOPPED || result == FOLLOW_RELOAD) {
+		meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "draining the sink queues");
+	}
+	reader_rewind(reader, resume);
+	if (dispatcher_finish(dispatcher, p->conf.shutdown_timeout_ms) != 0) {
+		char why[1300];
+		if (dispatcher_failed(dispatcher, why, sizeof(why))) {
+			meepo_log(MEEPO_LOG_ERROR, "meepo", NULL, "stopped: %s", why);
+		}
+		result = FOLLOW_FAILED;
+	}
+	monitor_watch(mon, NULL, NULL);
+	metrics_stop(metrics);
+	reader_free(reader);
+	dispatcher_free(dispatcher);
+	schema_free(schema);
+	return result;
+}
+
 int run_follow(const struct run_options *opts)
 {
 	struct pipeline p;
+	struct monitor *mon = NULL;
 	struct source *src = NULL;
-	struct schema *schema = NULL;
-	struct dispatcher *dispatcher = NULL;
-	struct reader *reader = NULL;
-	struct metrics *metrics = NULL;
 	struct position resume = { 0 };
-	struct signal_thread signals;
-	bool has_signals = false;
-	bool has_resume = false;
-	char err[2048];
-	int ret = 1;
+	enum follow_result result = FOLLOW_FAILED;
 
 	if (pipeline_load(&p, opts) != 0) {
 		goto out;
@@ -422,66 +431,29 @@ int run_follow(const struct run_options *opts)
 	log_setup(opts->verbosity < 0 ? MEEPO_LOG_WARN
 	          : opts->verbosity > 0 ? MEEPO_LOG_DEBUG : p.conf.log.level,
 	          p.conf.log.syslog, p.conf.log.json);
-	signals_start(&signals);
-	has_signals = true;
-	if (create_instances(&p) != 0) {
+	mon = monitor_start();
+	if (create_instances(&p) != 0 || (src = open_source(opts, &p.conf, NULL)) == NULL) {
 		goto out;
 	}
-	if (opts->nbinlogs > 0) {
-		src = source_file_open(opts->binlogs, opts->nbinlogs, err, sizeof(err));
-	} else {
-		if (resume_position(&p.conf, &resume, &has_resume) != 0) {
-			goto out;
+	for (;;) {
+		result = run_generation(&p, opts, mon, src, &resume);
+		if (result != FOLLOW_RELOAD) {
+			break;
 		}
-		src = source_server_open(&p.conf.source, has_resume ? &resume : NULL, opts->exit_at_end,
-		                         err, sizeof(err));
-	}
-	if (src == NULL) {
-		meepo_log(MEEPO_LOG_ERROR, "source", NULL, "%s", err);
-		goto out;
-	}
-	atomic_store(&signals.source, src);
-	if (p.conf.source.present) {
-		schema = schema_new(&p.conf.source);
-	}
-	dispatcher = dispatcher_new(p.slots, p.nsinks,
-	                            opts->nbinlogs > 0 ? NULL : p.conf.checkpoint.path,
-	                            p.conf.checkpoint.interval_ms, &src->start);
-	reader = reader_new(p.router, dispatcher, schema, chunk_limit(&p.conf), &src->start);
-	atomic_store(&signals.reader, reader);
-	if (p.conf.metrics.listen != NULL) {
-		struct metrics_view view = { &p.conf, dispatcher, reader, src };
-		metrics = metrics_start(p.conf.metrics.listen, &view, err, sizeof(err));
-		if (metrics == NULL) {
-			meepo_log(MEEPO_LOG_ERROR, "metrics", NULL, "%s", err);
-			dispatcher_finish(dispatcher, 0);
-			goto out;
+		reload(&p, opts);
+		src->close(src);
+		src = open_source(opts, &p.conf, position_known(&resume) ? &resume : NULL);
+		if (src == NULL) {
+			result = FOLLOW_FAILED;
+			break;
 		}
 	}
-	notify_systemd("READY=1");
-	ret = follow(src, reader, opts->nbinlogs == 0);
 	notify_systemd("STOPPING=1");
-	if (stop_requested) {
-		meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "stopping: draining the sink queues");
-	}
-	if (dispatcher_finish(dispatcher, p.conf.shutdown_timeout_ms) != 0) {
-		char why[1300];
-		if (dispatcher_failed(dispatcher, why, sizeof(why))) {
-			meepo_log(MEEPO_LOG_ERROR, "meepo", NULL, "stopped: %s", why);
-		}
-		ret = 1;
-	}
 out:
-	if (has_signals) {
-		signals_stop(&signals);
-	}
-	metrics_stop(metrics);
-	reader_free(reader);
-	dispatcher_free(dispatcher);
-	schema_free(schema);
+	monitor_stop(mon);
 	if (src != NULL) {
 		src->close(src);
 	}
 	pipeline_free(&p);
-	return ret;
+	return result == FOLLOW_FAILED ? 1 : 0;
 }
