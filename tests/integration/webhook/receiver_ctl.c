@@ -30,6 +30,9 @@
 /* How long a receiver may take to listen. */
 #define START_TIMEOUT_MS 5000
 
+/* Receivers started and not yet stopped, newest first. */
+static struct receiver *running;
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -74,8 +77,14 @@ struct receiver *receiver_start(const struct receiver_opts *opts)
 	argv[n] = NULL;
 	r->pid = fork();
 	assert_true(r->pid >= 0);
+	if (r->pid > 0) {
+		r->next = running;
+		running = r;
+	}
 	if (r->pid == 0) {
-		if (freopen(err_path, "w", stderr) == NULL) {
+		/* never hold the test's stdout: meson waits for it to close */
+		if (freopen(err_path, "w", stderr) == NULL ||
+		    freopen("/dev/null", "w", stdout) == NULL) {
 			_exit(126);
 		}
 		execv(RECEIVER_PATH, (char *const *)argv);
@@ -103,10 +112,17 @@ struct receiver *receiver_start(const struct receiver_opts *opts)
 
 void receiver_stop(struct receiver *r)
 {
+	struct receiver **link;
 	int status;
 
 	if (r == NULL) {
 		return;
+	}
+	for (link = &running; *link != NULL; link = &(*link)->next) {
+		if (*link == r) {
+			*link = r->next;
+			break;
+		}
 	}
 	if (r->pid > 0) {
 		kill(r->pid, SIGTERM);
@@ -116,6 +132,15 @@ void receiver_stop(struct receiver *r)
 	free(r->log_path);
 	free(r->base_url);
 	free(r);
+}
+
+int receiver_stop_all(void **state)
+{
+	(void)state;
+	while (running != NULL) {
+		receiver_stop(running);
+	}
+	return 0;
 }
 
 /* curl write callback that discards the response. */

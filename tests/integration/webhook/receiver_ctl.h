@@ -20,6 +20,7 @@
 
 /* A running receiver. */
 struct receiver {
+	struct receiver *next;  /* the next running receiver (receiver_stop_all) */
 	pid_t pid;          /* the child; 0 once stopped */
 	int port;           /* the port it listens on, on 127.0.0.1 */
 	bool tls;           /* serving HTTPS */
@@ -61,6 +62,13 @@ struct receiver *receiver_start(const struct receiver_opts *opts);
 
 /* Stops it with SIGTERM (by pid), waits for it and frees r. */
 void receiver_stop(struct receiver *r);
+
+/*
+ * Stops every receiver still running: call it from each test's teardown,
+ * so that a failed test (whose clean-up a cmocka failure skips) leaves no
+ * receiver behind.
+ */
+int receiver_stop_all(void **state);
 
 /*
  * Queues a failure rule: POST /control?<query>, e.g. "fail=500&count=2".

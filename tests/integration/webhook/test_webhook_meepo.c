@@ -235,7 +235,8 @@ static void test_400_dead_letter_continues(void **state)
 			nrejected = body_ids(hits.items[i].body, rejected, MAX_ROWS);
 		}
 	}
-	assert_int_equal(nrejected, 20);
+	/* one or two whole transactions, as the core happened to batch them */
+	assert_true(nrejected == 10 || nrejected == 20);
 	text = harness_read_file(dead);
 	assert_non_null(text);
 	ndead = body_ids(text, dead_ids, MAX_ROWS);
@@ -264,7 +265,13 @@ static void test_400_dead_letter_continues(void **state)
 	free(dir);
 }
 
-/* HTTPS with a private CA, read from a binlog file: everything, once. */
+/*
+ * HTTPS with a private CA, read from a binlog file, with the default
+ * batching (the core hands up to 1000 events, as many as are queued, sent
+ * as requests of at most 100, 4 at once): every event exactly once, each
+ * request a consecutive run of ids (concurrent requests may arrive in any
+ * order).
+ */
 static void test_https_binlog_file(void **state)
 {
 	static const int rows = 120;
@@ -274,6 +281,8 @@ static void test_https_binlog_file(void **state)
 	char file[256], end[256], *dir, *secret, *ca, *cert, *key, *path, *options, *config;
 	const char *args[3];
 	int seen[MAX_ROWS + 1], id;
+	long ids[MAX_ROWS];
+	size_t i, j, n;
 	uint64_t pos;
 	MYSQL *conn;
 
@@ -302,11 +311,20 @@ static void test_https_binlog_file(void **state)
 	run_meepo(config, args);
 
 	receiver_hits(rx, &hits);
-	assert_true(hits.count >= 1);
-	assert_string_equal(hits.items[0].path, "/wh_https/t");
-	assert_int_equal(first_arrivals(&hits, rows, seen), rows);
+	assert_true(hits.count >= 2);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < hits.count; i++) {
+		assert_string_equal(hits.items[i].path, "/wh_https/t");
+		assert_int_equal(hits.items[i].status, 200);
+		n = body_ids(hits.items[i].body, ids, MAX_ROWS);
+		assert_true(n >= 1 && n <= 100);
+		for (j = 0; j < n; j++) {
+			assert_int_equal(ids[j], ids[0] + (long)j);
+			seen[ids[j]]++;
+		}
+	}
 	for (id = 1; id <= rows; id++) {
-		assert_int_equal(seen[id], id);
+		assert_int_equal(seen[id], 1);
 	}
 	assert_retries_repeat(&hits);
 	hits_free(&hits);
@@ -325,9 +343,9 @@ static void test_https_binlog_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_faults_at_least_once_in_order),
-		cmocka_unit_test(test_400_dead_letter_continues),
-		cmocka_unit_test(test_https_binlog_file),
+		cmocka_unit_test_teardown(test_faults_at_least_once_in_order, receiver_stop_all),
+		cmocka_unit_test_teardown(test_400_dead_letter_continues, receiver_stop_all),
+		cmocka_unit_test_teardown(test_https_binlog_file, receiver_stop_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

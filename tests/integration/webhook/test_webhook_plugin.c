@@ -207,8 +207,9 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	(void)state;
-	receiver_stop(fx.rx);
+	/* the shared receiver, and any a failed case could not stop */
+	receiver_stop_all(state);
+	fx.rx = NULL;
 	plugin_unload(&fx.plugin);
 	free(fx.secret_file);
 	free(fx.dir);
