@@ -481,20 +481,6 @@ static int feed_event(struct reader *r, const struct source_event *ev, bool in_p
 		return end_txn(r, ev, &h, xid, err, errlen);
 	case BINLOG_TABLE_MAP:
 		return on_table_map(r, body, len, err, errlen);
-	case BINLOG_WRITE_ROWS_V0:
-	case BINLOG_UPDATE_ROWS_V0:
-	case BINLOG_DELETE_ROWS_V0:
-	case BINLOG_WRITE_ROWS_V1:
-	case BINLOG_UPDATE_ROWS_V1:
-	case BINLOG_DELETE_ROWS_V1:
-	case BINLOG_WRITE_ROWS_V2:
-	case BINLOG_UPDATE_ROWS_V2:
-	case BINLOG_DELETE_ROWS_V2:
-	case BINLOG_PARTIAL_UPDATE_ROWS:
-	case BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_V1:
-	case BINLOG_MARIADB_UPDATE_ROWS_COMPRESSED_V1:
-	case BINLOG_MARIADB_DELETE_ROWS_COMPRESSED_V1:
-		return on_rows(r, ev, &h, body, len, err, errlen);
 	case BINLOG_TRANSACTION_PAYLOAD:
 		if (in_payload) {
 			snprintf(err, errlen, "nested TRANSACTION_PAYLOAD event");
@@ -502,6 +488,9 @@ static int feed_event(struct reader *r, const struct source_event *ev, bool in_p
 		}
 		return on_payload(r, ev, body, len, err, errlen);
 	default:
+		if (binlog_is_rows_event(h.type)) {
+			return on_rows(r, ev, &h, body, len, err, errlen);
+		}
 		/* Events that carry no rows and no boundary; unknown types too. */
 		return 0;
 	}

@@ -246,6 +246,9 @@ ssize_t binlog_value_decode(const struct meepo_column *column, const uint8_t *p,
 int binlog_payload_decompress(const uint8_t *body, size_t len, uint8_t **out, size_t *out_len,
                               char *err, size_t errlen);
 
+/* True for every WRITE/UPDATE/DELETE rows event type (any version). */
+bool binlog_is_rows_event(uint8_t type);
+
 /* Returns a short name such as "TABLE_MAP" for logs, "UNKNOWN" if unknown. */
 const char *binlog_event_type_name(uint8_t type);
 

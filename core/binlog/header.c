@@ -278,6 +278,28 @@ int binlog_event_body(const struct binlog_format *fmt, const uint8_t *event, siz
 	return 0;
 }
 
+bool binlog_is_rows_event(uint8_t type)
+{
+	switch (type) {
+	case BINLOG_WRITE_ROWS_V0:
+	case BINLOG_UPDATE_ROWS_V0:
+	case BINLOG_DELETE_ROWS_V0:
+	case BINLOG_WRITE_ROWS_V1:
+	case BINLOG_UPDATE_ROWS_V1:
+	case BINLOG_DELETE_ROWS_V1:
+	case BINLOG_WRITE_ROWS_V2:
+	case BINLOG_UPDATE_ROWS_V2:
+	case BINLOG_DELETE_ROWS_V2:
+	case BINLOG_PARTIAL_UPDATE_ROWS:
+	case BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_V1:
+	case BINLOG_MARIADB_UPDATE_ROWS_COMPRESSED_V1:
+	case BINLOG_MARIADB_DELETE_ROWS_COMPRESSED_V1:
+		return true;
+	default:
+		return false;
+	}
+}
+
 const char *binlog_event_type_name(uint8_t type)
 {
 	return type_names[type] ? type_names[type] : "UNKNOWN";

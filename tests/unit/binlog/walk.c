@@ -227,20 +227,6 @@ static int walk_body(struct walk *w, const struct binlog_format *fmt,
 		}
 		note_table(w->st, &t->table);
 		return cache_put(&w->cache, t);
-	case BINLOG_WRITE_ROWS_V0:
-	case BINLOG_UPDATE_ROWS_V0:
-	case BINLOG_DELETE_ROWS_V0:
-	case BINLOG_WRITE_ROWS_V1:
-	case BINLOG_UPDATE_ROWS_V1:
-	case BINLOG_DELETE_ROWS_V1:
-	case BINLOG_WRITE_ROWS_V2:
-	case BINLOG_UPDATE_ROWS_V2:
-	case BINLOG_DELETE_ROWS_V2:
-	case BINLOG_PARTIAL_UPDATE_ROWS:
-	case BINLOG_MARIADB_WRITE_ROWS_COMPRESSED_V1:
-	case BINLOG_MARIADB_UPDATE_ROWS_COMPRESSED_V1:
-	case BINLOG_MARIADB_DELETE_ROWS_COMPRESSED_V1:
-		return walk_rows(w, fmt, h->type, body, len, err, errlen);
 	case BINLOG_TRANSACTION_PAYLOAD:
 		if (nested) {
 			snprintf(err, errlen, "TRANSACTION_PAYLOAD inside a payload");
@@ -248,6 +234,9 @@ static int walk_body(struct walk *w, const struct binlog_format *fmt,
 		}
 		return walk_payload(w, fmt, body, len, err, errlen);
 	default:
+		if (binlog_is_rows_event(h->type)) {
+			return walk_rows(w, fmt, h->type, body, len, err, errlen);
+		}
 		return 0;
 	}
 }
