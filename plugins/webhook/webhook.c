@@ -387,13 +387,29 @@ static void slot_start(struct webhook *wh, struct run *run, struct slot *slot)
 	run->active++;
 }
 
+/* Notes the largest Retry-After of the RETRY answer in slot. */
+static void note_retry_after(struct run *run, struct slot *slot)
+{
+	curl_off_t seconds = 0;
+
+	if (curl_easy_getinfo(slot->easy, CURLINFO_RETRY_AFTER, &seconds) != CURLE_OK ||
+	    seconds <= 0) {
+		return;
+	}
+	if (seconds > RETRY_AFTER_MAX_S) {
+		seconds = RETRY_AFTER_MAX_S;
+	}
+	if ((uint32_t)seconds * 1000u > run->retry_after_ms) {
+		run->retry_after_ms = (uint32_t)seconds * 1000u;
+	}
+}
+
 /* Classifies a finished transfer of slot and frees the slot. */
 static void slot_finish(struct webhook *wh, struct run *run, struct slot *slot, CURLcode cc)
 {
 	struct meepo_buf url = {0};
 	char reason[1024], snippet[SNIPPET_MAX + 1];
-	enum meepo_result result = MEEPO_RETRY;
-	curl_off_t retry_after = 0;
+	enum meepo_result result;
 	long status = 0;
 
 	curl_multi_remove_handle(wh->multi, slot->easy);
@@ -401,37 +417,31 @@ static void slot_finish(struct webhook *wh, struct run *run, struct slot *slot, 
 	run->active--;
 	webhook_url_for_log(slot->url.data, &url);
 	if (cc != CURLE_OK) {
+		/* no answer: timeout, connection or TLS failure */
 		snprintf(reason, sizeof(reason), "%s %s (events %zu..%zu, %s): %s: %s",
 		         wh->conf.method, url.data, slot->first, slot->first + slot->count - 1,
 		         slot->id.data, curl_easy_strerror(cc),
 		         slot->errbuf[0] != '\0' ? slot->errbuf : "no detail");
-		goto fail;
+		run_fail(run, MEEPO_RETRY, reason);
+		goto out;
 	}
 	curl_easy_getinfo(slot->easy, CURLINFO_RESPONSE_CODE, &status);
 	result = webhook_status_result(status);
 	meepo_sink_log(MEEPO_LOG_DEBUG, "webhook", wh->conf.instance,
 	               "%s %s: HTTP %ld, %zu events, %zu bytes, %s", wh->conf.method, url.data,
 	               status, slot->count, slot->body.len, slot->id.data);
-	if (result == MEEPO_OK) {
-		goto out;
-	}
-	if (result == MEEPO_RETRY &&
-	    curl_easy_getinfo(slot->easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
-	    retry_after > 0) {
-		if (retry_after > RETRY_AFTER_MAX_S) {
-			retry_after = RETRY_AFTER_MAX_S;
+	if (result != MEEPO_OK) {
+		if (result == MEEPO_RETRY) {
+			note_retry_after(run, slot);
 		}
-		if ((uint32_t)retry_after * 1000u > run->retry_after_ms) {
-			run->retry_after_ms = (uint32_t)retry_after * 1000u;
-		}
+		webhook_snippet(snippet, sizeof(snippet),
+		                slot->response.data != NULL ? slot->response.data : "",
+		                slot->response.len);
+		snprintf(reason, sizeof(reason), "HTTP %ld from %s %s (events %zu..%zu, %s): %s",
+		         status, wh->conf.method, url.data, slot->first,
+		         slot->first + slot->count - 1, slot->id.data, snippet);
+		run_fail(run, result, reason);
 	}
-	webhook_snippet(snippet, sizeof(snippet), slot->response.data != NULL ?
-	                slot->response.data : "", slot->response.len);
-	snprintf(reason, sizeof(reason), "HTTP %ld from %s %s (events %zu..%zu, %s): %s", status,
-	         wh->conf.method, url.data, slot->first, slot->first + slot->count - 1,
-	         slot->id.data, snippet);
-fail:
-	run_fail(run, result, reason);
 out:
 	meepo_buf_free(&url);
 }
