@@ -14,7 +14,9 @@
  *
  * Usage: latency HOST PORT USER ROWS RATE < meepo-output
  *        (password in $MEEPO_PASSWORD)
- * Prints: rows=N received=N median_us=M p99_us=P max_us=X
+ * Prints: median_us=M p99_us=P max_us=X of the latency, then the same with
+ * a commit_ prefix for the INSERT statements' round trips (the server's
+ * share, as seen by the client).
  * Exits 1 if a row did not arrive within 5 s of the last insert.
  *
  * Concurrency: the main thread inserts; the reader thread owns the pipe and
@@ -41,6 +43,7 @@
 struct latency {
 	int64_t rows;               /* measured rows, ids 1..rows */
 	int64_t *latency_us;        /* per id - 1: arrival - sent, or -1 */
+	int64_t *commit_us;         /* per id - 1: the INSERT's round trip */
 	atomic_llong received;      /* measured rows that arrived */
 	atomic_bool warm;           /* a warm-up row arrived */
 	atomic_bool stop;           /* the main thread gave up waiting */
@@ -111,16 +114,19 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-static int insert(MYSQL *mysql, int64_t id)
+/* Inserts row id; *round_trip gets the statement's time in µs. */
+static int insert(MYSQL *mysql, int64_t id, int64_t *round_trip)
 {
 	char sql[128];
+	int64_t sent = wall_us();
 
 	snprintf(sql, sizeof(sql), "INSERT INTO bench.lat VALUES (%" PRId64 ", %" PRId64 ")", id,
-	         wall_us());
+	         sent);
 	if (mysql_query(mysql, sql) != 0) {
 		fprintf(stderr, "latency: %s: %s\n", sql, mysql_error(mysql));
 		return -1;
 	}
+	*round_trip = wall_us() - sent;
 	return 0;
 }
 
@@ -154,6 +160,14 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sorts v and prints "<prefix>median_us=M <prefix>p99_us=P <prefix>max_us=X". */
+static void print_stats(const char *prefix, int64_t *v, int64_t n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_i64);
+	printf("%smedian_us=%" PRId64 " %sp99_us=%" PRId64 " %smax_us=%" PRId64, prefix, v[n / 2],
+	       prefix, v[(n * 99 + 99) / 100 - 1], prefix, v[n - 1]);
+}
+
 /* Sends the rows; returns 0 or -1. */
 static int drive(MYSQL *mysql, struct latency *l, int64_t rate)
 {
@@ -164,18 +178,19 @@ static int drive(MYSQL *mysql, struct latency *l, int64_t rate)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	next = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	for (int64_t id = WARMUP_ID; !atomic_load(&l->warm); id++) {
+		int64_t ignored;
 		if (id - WARMUP_ID >= 3000) {
 			fprintf(stderr, "latency: no warm-up row came back within 30 s\n");
 			return -1;
 		}
-		if (insert(mysql, id) != 0) {
+		if (insert(mysql, id, &ignored) != 0) {
 			return -1;
 		}
 		pace(&next, 10000000);
 	}
 	for (int64_t id = 1; id <= l->rows; id++) {
 		pace(&next, 1000000000 / rate);
-		if (insert(mysql, id) != 0) {
+		if (insert(mysql, id, &l->commit_us[id - 1]) != 0) {
 			return -1;
 		}
 	}
@@ -206,9 +221,10 @@ int main(int argc, char **argv)
 	atomic_init(&l.warm, false);
 	atomic_init(&l.stop, false);
 	l.latency_us = malloc((size_t)l.rows * sizeof(*l.latency_us));
+	l.commit_us = malloc((size_t)l.rows * sizeof(*l.commit_us));
 	sorted = malloc((size_t)l.rows * sizeof(*sorted));
 	mysql = mysql_init(NULL);
-	if (l.latency_us == NULL || sorted == NULL || mysql == NULL) {
+	if (l.latency_us == NULL || l.commit_us == NULL || sorted == NULL || mysql == NULL) {
 		fprintf(stderr, "latency: out of memory\n");
 		goto out;
 	}
@@ -239,10 +255,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "latency: only %" PRId64 " of %" PRId64 " rows arrived\n", n, l.rows);
 		goto out;
 	}
-	qsort(sorted, (size_t)n, sizeof(*sorted), cmp_i64);
-	printf("rows=%" PRId64 " received=%" PRId64 " median_us=%" PRId64 " p99_us=%" PRId64
-	       " max_us=%" PRId64 "\n", l.rows, n, sorted[n / 2], sorted[(n * 99 + 99) / 100 - 1],
-	       sorted[n - 1]);
+	print_stats("", sorted, n);
+	memcpy(sorted, l.commit_us, (size_t)n * sizeof(*sorted));
+	print_stats(" commit_", sorted, n);
+	putchar('\n');
 	ret = 0;
 out:
 	if (reading) {
@@ -252,6 +268,7 @@ out:
 		mysql_close(mysql);
 	}
 	free(sorted);
+	free(l.commit_us);
 	free(l.latency_us);
 	return ret;
 }
