@@ -730,7 +730,7 @@ static int parse_sink(struct loader *ld, const config_setting_t *s, size_t index
 	}
 	sk = &conf->sinks[conf->nsinks++];
 	sk->setting = s;
-	sk->batch_max_events = 1000;
+	sk->batch_max_events = SINK_DEFAULT_BATCH_MAX_EVENTS;
 	sk->retry_initial_ms = 100;
 	sk->retry_max_ms = 30000;
 	if (set_where(ld, &sk->where, s) != 0 || parse_sink_names(ld, s, label, sk) != 0 ||
