@@ -111,8 +111,15 @@ static int pipeline_load(struct pipeline *p, const struct run_options *opts)
 		}
 		if (p->plugins[i].sink->check != NULL &&
 		    p->plugins[i].sink->check(p->options[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, "meepo: %s: sink '%s' (plugin %s): %s\n", sc->where, sc->name,
-			        sc->plugin, err);
+			/* Plugins usually name the option's file:line (meepo_config_where) first. */
+			size_t file_len = strcspn(sc->where, ":");
+			bool located = strncmp(err, sc->where, file_len) == 0 && err[file_len] == ':';
+			if (located) {
+				fprintf(stderr, "meepo: %s (sink '%s', plugin %s)\n", err, sc->name, sc->plugin);
+			} else {
+				fprintf(stderr, "meepo: %s: sink '%s' (plugin %s): %s\n", sc->where, sc->name,
+				        sc->plugin, err);
+			}
 			return -1;
 		}
 		if (sink_options_declares(p->plugins[i].sink->options, "batch_max_events")) {
