@@ -44,7 +44,6 @@ int redis_format_init(struct redis_format *format, enum redis_mode mode,
                       const char *const *templates, size_t count, int64_t maxlen,
                       bool unlink, char *err, size_t errlen)
 {
-	char why[256];
 	size_t i;
 	int rc = -1;
 
@@ -64,9 +63,8 @@ int redis_format_init(struct redis_format *format, enum redis_mode mode,
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		format->templates[i] = meepo_template_compile(templates[i], why, sizeof(why));
+		format->templates[i] = meepo_template_compile(templates[i], err, errlen);
 		if (format->templates[i] == NULL) {
-			snprintf(err, errlen, "template \"%s\": %s", templates[i], why);
 			goto out;
 		}
 		format->ntemplates++;

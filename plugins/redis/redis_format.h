@@ -94,7 +94,7 @@ const char *redis_mode_name(enum redis_mode mode);
 /*
  * Compiles the `count` template texts (purge: at least one key template;
  * other modes: exactly one) into `format`. Returns 0, or -1 with a message
- * naming the faulty template in err (nothing to free then).
+ * in err (the SDK's, naming the faulty template; nothing to free then).
  */
 int redis_format_init(struct redis_format *format, enum redis_mode mode,
                       const char *const *templates, size_t count, int64_t maxlen,
