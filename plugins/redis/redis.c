@@ -120,7 +120,7 @@ static int config_format(const struct meepo_config *cfg, enum redis_mode mode,
 	static const char *const option_of[] = { "keys", "channel", "stream", "key" };
 	const char *option = option_of[mode];
 	const char **texts = NULL;
-	const char *one;
+	const char *one = NULL;
 	char why[768];
 	size_t count = 1;
 	size_t i;
