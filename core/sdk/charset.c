@@ -7,7 +7,9 @@
  * latin1 (which MySQL defines as Windows-1252, the five unassigned bytes
  * mapping to the C1 controls) and ascii are converted by table, and the
  * other charsets (ucs2, utf16, utf32, gbk, sjis, cp1251, ...) go through
- * iconv(3). A byte sequence that is not valid in its charset is never
+ * iconv(3), with the glibc converter closest to the server's mapping (sjis
+ * as CP932, euckr as CP949, ujis as EUC-JP-MS) and, where the server still
+ * differs, its own code point first (charset_map.c). A byte sequence that is not valid in its charset is never
  * dropped: each offending byte is written as the text \xNN.
  *
  * Output is either plain UTF-8 or the inside of a JSON string (RFC 8259
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sdk/charset_map.h"
 #include "sdk/format.h"
 
 /* How a charset is converted. */
@@ -38,7 +41,8 @@ enum cs_kind {
 struct charset {
 	const char *name;       /* MySQL name, for documentation and tests */
 	enum cs_kind kind;      /* conversion method */
-	const char *iconv;      /* iconv(3) source encoding, CS_ICONV only */
+	const char *iconv;      /* iconv(3) source encoding, CS_ICONV only; NULL: none exists */
+	const struct charset_overrides *fix;    /* codes the server maps otherwise, or NULL */
 };
 
 /* Charsets in the order of the cs_* indices used by the collation table. */
@@ -61,35 +65,35 @@ static const struct charset charsets[CSI_COUNT] = {
 	[CSI_UTF16] = { "utf16", CS_ICONV, "UTF-16BE" },
 	[CSI_UTF16LE] = { "utf16le", CS_ICONV, "UTF-16LE" },
 	[CSI_UTF32] = { "utf32", CS_ICONV, "UTF-32BE" },
-	[CSI_BIG5] = { "big5", CS_ICONV, "BIG5" },
+	[CSI_BIG5] = { "big5", CS_ICONV, "BIG5", &sdk_overrides_big5 },
 	[CSI_LATIN2] = { "latin2", CS_ICONV, "ISO-8859-2" },
-	[CSI_DEC8] = { "dec8", CS_ICONV, "DEC-MCS" },
+	[CSI_DEC8] = { "dec8", CS_ICONV, "DEC-MCS", &sdk_overrides_dec8 },
 	[CSI_CP850] = { "cp850", CS_ICONV, "CP850" },
 	[CSI_HP8] = { "hp8", CS_ICONV, "HP-ROMAN8" },
 	[CSI_KOI8R] = { "koi8r", CS_ICONV, "KOI8-R" },
-	[CSI_SWE7] = { "swe7", CS_ICONV, "ISO646-SE" },
-	[CSI_UJIS] = { "ujis", CS_ICONV, "EUC-JP" },
-	[CSI_SJIS] = { "sjis", CS_ICONV, "SJIS" },
+	[CSI_SWE7] = { "swe7", CS_ICONV, "ISO646-SE", &sdk_overrides_swe7 },
+	[CSI_UJIS] = { "ujis", CS_ICONV, "EUC-JP-MS", &sdk_overrides_ujis },
+	[CSI_SJIS] = { "sjis", CS_ICONV, "CP932", &sdk_overrides_sjis },
 	[CSI_CP1251] = { "cp1251", CS_ICONV, "CP1251" },
-	[CSI_HEBREW] = { "hebrew", CS_ICONV, "ISO-8859-8" },
-	[CSI_TIS620] = { "tis620", CS_ICONV, "TIS-620" },
-	[CSI_EUCKR] = { "euckr", CS_ICONV, "EUC-KR" },
+	[CSI_HEBREW] = { "hebrew", CS_ICONV, "ISO-8859-8", &sdk_overrides_hebrew },
+	[CSI_TIS620] = { "tis620", CS_ICONV, "ISO-8859-11", &sdk_overrides_tis620 },
+	[CSI_EUCKR] = { "euckr", CS_ICONV, "CP949" },
 	[CSI_LATIN7] = { "latin7", CS_ICONV, "ISO-8859-13" },
-	[CSI_KOI8U] = { "koi8u", CS_ICONV, "KOI8-U" },
+	[CSI_KOI8U] = { "koi8u", CS_ICONV, "KOI8-U", &sdk_overrides_koi8u },
 	[CSI_GB2312] = { "gb2312", CS_ICONV, "GB2312" },
-	[CSI_GREEK] = { "greek", CS_ICONV, "ISO-8859-7" },
+	[CSI_GREEK] = { "greek", CS_ICONV, "ISO-8859-7", &sdk_overrides_greek },
 	[CSI_CP1250] = { "cp1250", CS_ICONV, "CP1250" },
 	[CSI_GBK] = { "gbk", CS_ICONV, "GBK" },
 	[CSI_CP1257] = { "cp1257", CS_ICONV, "CP1257" },
 	[CSI_LATIN5] = { "latin5", CS_ICONV, "ISO-8859-9" },
-	[CSI_ARMSCII8] = { "armscii8", CS_ICONV, "ARMSCII-8" },
-	[CSI_CP866] = { "cp866", CS_ICONV, "CP866" },
-	[CSI_KEYBCS2] = { "keybcs2", CS_ASCII, NULL }, /* no iconv converter exists */
+	[CSI_ARMSCII8] = { "armscii8", CS_ICONV, "ARMSCII-8", &sdk_overrides_armscii8 },
+	[CSI_CP866] = { "cp866", CS_ICONV, "CP866", &sdk_overrides_cp866 },
+	[CSI_KEYBCS2] = { "keybcs2", CS_ICONV, NULL, &sdk_overrides_keybcs2 }, /* no iconv */
 	[CSI_MACCE] = { "macce", CS_ICONV, "MAC-CENTRALEUROPE" },
-	[CSI_MACROMAN] = { "macroman", CS_ICONV, "MACINTOSH" },
+	[CSI_MACROMAN] = { "macroman", CS_ICONV, "MACINTOSH", &sdk_overrides_macroman },
 	[CSI_CP852] = { "cp852", CS_ICONV, "CP852" },
 	[CSI_CP1256] = { "cp1256", CS_ICONV, "CP1256" },
-	[CSI_GEOSTD8] = { "geostd8", CS_ICONV, "GEORGIAN-PS" },
+	[CSI_GEOSTD8] = { "geostd8", CS_ICONV, "GEORGIAN-PS", &sdk_overrides_geostd8 },
 	[CSI_CP932] = { "cp932", CS_ICONV, "CP932" },
 	[CSI_EUCJPMS] = { "eucjpms", CS_ICONV, "EUC-JP-MS" },
 	[CSI_GB18030] = { "gb18030", CS_ICONV, "GB18030" },
@@ -347,12 +351,16 @@ static void append_single_byte(struct meepo_buf *buf, const uint8_t *p, size_t l
 	meepo_buf_append(buf, p + run, len - run);
 }
 
-/* Returns the charset's iconv descriptor, opening it once; call with iconv_lock held. */
+/*
+ * Returns the charset's iconv descriptor, opening it once, or (iconv_t)-1
+ * when there is no converter; call with iconv_lock held.
+ */
 static iconv_t iconv_for(enum cs_index cs)
 {
 	if (!iconv_tried[cs]) {
 		iconv_tried[cs] = true;
-		iconv_cd[cs] = iconv_open("UTF-8", charsets[cs].iconv);
+		iconv_cd[cs] = charsets[cs].iconv != NULL ? iconv_open("UTF-8", charsets[cs].iconv)
+		                                          : (iconv_t)-1;
 	}
 	return iconv_cd[cs];
 }
@@ -362,8 +370,8 @@ static iconv_t iconv_for(enum cs_index cs)
  * truncated sequence at the end) is escaped and skipped, and conversion
  * resumes at the next byte. Without a converter, falls back to 7-bit.
  */
-static void append_iconv(struct meepo_buf *buf, const uint8_t *p, size_t len, enum cs_index cs,
-                         enum sdk_escape mode)
+static void convert_iconv(struct meepo_buf *buf, const uint8_t *p, size_t len, enum cs_index cs,
+                          enum sdk_escape mode)
 {
 	char out[512];
 	char *in = (char *)p;
@@ -373,6 +381,9 @@ static void append_iconv(struct meepo_buf *buf, const uint8_t *p, size_t len, en
 	size_t r;
 	iconv_t cd;
 
+	if (len == 0) {
+		return;
+	}
 	pthread_mutex_lock(&iconv_lock);
 	cd = iconv_for(cs);
 	if (cd == (iconv_t)-1) {
@@ -399,6 +410,70 @@ static void append_iconv(struct meepo_buf *buf, const uint8_t *p, size_t len, en
 	iconv(cd, NULL, NULL, &o, &oleft);
 	append_utf8(buf, (const uint8_t *)out, (size_t)(o - out), mode);
 	pthread_mutex_unlock(&iconv_lock);
+}
+
+/*
+ * Bytes of the character at p in a charset with overrides, by its lead
+ * byte (1 in the single-byte charsets); never more than `left`.
+ */
+static size_t char_length(enum cs_index cs, const uint8_t *p, size_t left)
+{
+	uint8_t c = p[0];
+	size_t n = 1;
+
+	switch (cs) {
+	case CSI_BIG5:
+		n = c >= 0x81 && c <= 0xfe ? 2 : 1;
+		break;
+	case CSI_SJIS:
+		n = (c >= 0x81 && c <= 0x9f) || (c >= 0xe0 && c <= 0xfc) ? 2 : 1;
+		break;
+	case CSI_UJIS:
+		n = c == 0x8f ? 3 : c == 0x8e || (c >= 0xa1 && c <= 0xfe) ? 2 : 1;
+		break;
+	default:
+		break;
+	}
+	return n < left ? n : left;
+}
+
+/* Appends a code point as UTF-8, escaped per mode. */
+static void put_override(struct meepo_buf *buf, uint32_t cp, enum sdk_escape mode)
+{
+	uint8_t out[3];
+
+	if (cp < 0x80) {
+		out[0] = (uint8_t)cp;
+		append_utf8(buf, out, 1, mode);
+		return;
+	}
+	put_codepoint(buf, cp);
+}
+
+/*
+ * Converts a charset through iconv, except the characters the server maps
+ * to other code points (charset_map.c), which are written as it does.
+ */
+static void append_iconv(struct meepo_buf *buf, const uint8_t *p, size_t len, enum cs_index cs,
+                         enum sdk_escape mode)
+{
+	const struct charset_overrides *fix = charsets[cs].fix;
+	size_t start = 0;
+	size_t i = 0;
+	size_t n;
+	int64_t cp;
+
+	while (fix != NULL && i < len) {
+		n = char_length(cs, p + i, len - i);
+		cp = sdk_charset_override(fix, p + i, n);
+		if (cp >= 0) {
+			convert_iconv(buf, p + start, i - start, cs, mode);
+			put_override(buf, (uint32_t)cp, mode);
+			start = i + n;
+		}
+		i += n;
+	}
+	convert_iconv(buf, p + start, len - start, cs, mode);
 }
 
 void sdk_append_converted(struct meepo_buf *buf, const char *p, size_t len, uint16_t collation,
