@@ -53,7 +53,8 @@ bool types_kind_of(const char *data_type, enum types_kind *kind)
 		{ "set", KIND_SET }, { "geometry", KIND_BYTES }, { "point", KIND_BYTES },
 		{ "linestring", KIND_BYTES }, { "polygon", KIND_BYTES }, { "multipoint", KIND_BYTES },
 		{ "multilinestring", KIND_BYTES }, { "multipolygon", KIND_BYTES },
-		{ "geometrycollection", KIND_BYTES },
+		{ "geometrycollection", KIND_BYTES }, { "uuid", KIND_BYTES }, { "inet6", KIND_BYTES },
+		{ "inet4", KIND_BYTES },
 	};
 	size_t i;
 
@@ -119,12 +120,35 @@ static char *quote(const char *p, size_t len)
 	return out;
 }
 
-/* The mismatch message for a scalar expected as `want` (already JSON-ish text). */
+/* An array of strings as its members joined by ',' (for messages). */
+static char *join_strings(const struct jl_value *array)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	char *q;
+	size_t i;
+
+	if (f == NULL) {
+		abort();
+	}
+	for (i = 0; i < array->count; i++) {
+		q = array->items[i].str != NULL ? quote(array->items[i].str, array->items[i].len)
+		                                : msg("%s", jl_type_name(array->items[i].type));
+		fprintf(f, "%s%s", i > 0 ? "," : "", q);
+		free(q);
+	}
+	fclose(f);
+	return text;
+}
+
+/* The mismatch message for a value expected as `want` (the server's text). */
 static char *differ(const char *want_what, const char *want, size_t want_len,
                     const struct jl_value *got)
 {
 	char *w = quote(want, want_len);
-	char *g = got->str != NULL ? quote(got->str, got->len) : NULL;
+	char *g = got->str != NULL ? quote(got->str, got->len)
+	          : got->type == JL_ARRAY ? join_strings(got) : NULL;
 	char *m = msg("expected %s %s, got %s%s%s", want_what, w, jl_type_name(got->type),
 	              g != NULL ? " " : "", g != NULL ? g : "");
 
