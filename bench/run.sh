@@ -39,7 +39,8 @@
 # live -> json under callgrind; use a small N), QUEUE_MAX_BYTES (the sinks'
 # queue_max_bytes; default: meepo's default).
 #
-# Servers are stopped by pid on exit. See bench/README.md.
+# Servers are stopped by pid on exit; after a successful run the server's
+# data dir (binlog, tables) is removed, the logs stay. See bench/README.md.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -351,3 +352,7 @@ if [[ "$PROFILE" == callgrind ]]; then
 			"$WORK/callgrind.$name.inclusive-no.txt"
 	done
 fi
+
+# The binlog and tables of a big N take disk space: drop them (logs stay).
+svc_stop bench 2>/dev/null
+rm -rf "$(svc_dir bench)/data"
