@@ -9,12 +9,12 @@
  *    type, the same "required" and the same default; every
  *    page of docs/sinks/ belongs to a built plugin; docs/configuration.md
  *    links each page;
- *  - every key core/config.c accepts (its `keys[]` arrays,
- *    sink_core_keys and the top-level `sections[]`, read from the source
- *    text) is a row of the matching `| key | ...` table of
+ *  - every key the configuration loader accepts (core/config*.c: its
+ *    `keys[]` arrays, sink_core_keys and the top-level `sections[]`, read
+ *    from the source text) is a row of the matching `| key | ...` table of
  *    docs/configuration.md, or for a top-level key a "## key" heading, and
- *    vice versa; where config.c reads a key with get_string / get_int /
- *    get_u32 / get_choice / require, the row's type says the same type,
+ *    vice versa; where the loader reads a key with conf_get_string / _int /
+ *    _u32 / _choice / conf_require, the row's type says the same type,
  *    range, choices and "required"; where it assigns a default literal
  *    (conf_load, parse_sink), the row's default is that number.
  *
@@ -47,7 +47,7 @@
 /* The configuration reference and the directory of per-sink pages. */
 #define CONF_DOC "docs/configuration.md"
 #define SINK_DOCS "docs/sinks"
-#define CONFIG_C "core/config.c"
+#define CORE_DIR "core"
 
 /* Differences found, as lines of text. */
 struct report {
@@ -321,7 +321,7 @@ static size_t list_names(const char *dir, const char *prefix, const char *suffix
 		size_t pl = strlen(prefix);
 		size_t sl = strlen(suffix);
 
-		if (len > pl + sl && strncmp(d, prefix, pl) == 0 && strcmp(d + len - sl, suffix) == 0) {
+		if (len >= pl + sl && strncmp(d, prefix, pl) == 0 && strcmp(d + len - sl, suffix) == 0) {
 			*out = realloc(*out, (n + 1) * sizeof(**out));
 			assert_non_null(*out);
 			(*out)[n++] = strndup(d + pl, len - pl - sl);
@@ -397,15 +397,15 @@ static void test_sink_docs_match_plugins(void **state)
 
 /* ---- core keys ------------------------------------------------------------------ */
 
-/* Where the keys read by one function of config.c are documented. */
+/* Where the keys read by one function of the loader (core/config*.c) are documented. */
 struct section_map {
-	const char *function;   /* the parser in config.c */
+	const char *function;   /* the parser in the loader (core/config*.c) */
 	const char *section;    /* the key path prefix, as in messages ("source.start") */
 	const char *heading;    /* the heading of configuration.md above its key table */
 };
 
 static const struct section_map section_maps[] = {
-	{ "parse_source", "source", "source" },
+	{ "conf_parse_source", "source", "source" },
 	{ "parse_password", "source", "source" },
 	{ "parse_start", "source.start", "Start positions" },
 	{ "parse_checkpoint", "checkpoint", "checkpoint" },
@@ -416,25 +416,32 @@ static const struct section_map section_maps[] = {
 	{ "parse_route", "routes", "routes" },
 };
 
-/* What config.c says about one key. */
+/* What the loader says about one key. */
 struct core_key {
 	const char *heading;    /* its table's heading in configuration.md */
 	const char *section;    /* its section, for messages */
 	char *name;             /* the key */
-	const char *getter;     /* "get_string", "get_int", ... or NULL if not seen */
+	const char *getter;     /* "conf_get_string", ... or NULL if not seen */
 	long long lo, hi;       /* integer range (get_int, get_u32) */
 	char **choices;         /* get_choice: the allowed strings */
 	size_t nchoices;        /* entries in choices */
-	bool required;          /* get_string(..., true, ...) or require() */
+	bool required;          /* conf_get_string(..., true, ...) or conf_require() */
 	char *def;              /* default assigned as a literal, or NULL */
 };
 
-/* Everything read from config.c. */
-struct core_model {
-	const char *path;           /* config.c's path, for messages */
+/* One source file of the loader. */
+struct source_file {
+	char *path;                 /* e.g. "core/config_source.c" */
 	char *text;                 /* its text */
 	struct c_function *fns;     /* its functions */
 	size_t nfns;                /* entries in fns */
+};
+
+/* Everything read from the loader's sources. */
+struct core_model {
+	struct source_file *files;  /* the files read */
+	size_t nfiles;              /* entries in files */
+	size_t typed;               /* keys whose getter call was found */
 	struct core_key *keys;      /* every key of every key array */
 	size_t nkeys;               /* entries in keys */
 	char **top;                 /* top-level keys (sections[]) */
@@ -496,12 +503,18 @@ static char *literal(const char *arg)
 	return n >= 2 && arg[0] == '"' && arg[n - 1] == '"' ? strndup(arg + 1, n - 2) : NULL;
 }
 
-/* The getter calls the test understands, and where their key argument is. */
-static const char *const getters[] = { "get_string", "get_int", "get_u32", "get_choice", "require" };
+/*
+ * The loader's getters (core/config_loader.h) whose calls the test reads:
+ * (ld, group, label, "key", ...), the rest as in get_* below.
+ */
+static const char *const getters[] = {
+	"conf_get_string", "conf_get_int", "conf_get_u32", "conf_get_choice", "conf_require",
+};
 
 /* Records one getter call's facts on its key. */
-static void apply_getter(struct core_model *m, const struct c_function *fn, const char *getter,
-                         char **args, size_t nargs, struct report *r)
+static void apply_getter(struct core_model *m, const struct source_file *file,
+                         const struct c_function *fn, const char *getter, char **args,
+                         size_t nargs, struct report *r)
 {
 	const struct section_map *map = map_function(fn->name);
 	char *name = nargs > 3 ? literal(args[3]) : NULL;
@@ -514,30 +527,32 @@ static void apply_getter(struct core_model *m, const struct c_function *fn, cons
 	if (map == NULL) {
 		report(r, "%s:%u: %s() reads key '%s' but the docs test does not know where %s() "
 		       "is documented: add it to section_maps in tests/unit/docs/test_docs.c",
-		       m->path, fn->line, fn->name, name, fn->name);
+		       file->path, fn->line, fn->name, name, fn->name);
 	} else if (k == NULL) {
-		report(r, "%s:%u: %s() reads key '%s.%s', which is not in its key array", m->path,
+		report(r, "%s:%u: %s() reads key '%s.%s', which is not in its key array", file->path,
 		       fn->line, fn->name, map->section, name);
-	} else if (strcmp(getter, "require") == 0) {
+	} else if (strcmp(getter, "conf_require") == 0) {
 		k->required = true;
 	} else {
+		m->typed += k->getter == NULL;
 		k->getter = getter;
-		if (strcmp(getter, "get_string") == 0) {
+		if (strcmp(getter, "conf_get_string") == 0) {
 			k->required = k->required || (nargs > 4 && strcmp(args[4], "true") == 0);
-		} else if (strcmp(getter, "get_choice") == 0 && nargs > 4) {
+		} else if (strcmp(getter, "conf_get_choice") == 0 && nargs > 4) {
 			long n = c_string_array(fn->body, fn->len, args[4], &k->choices);
 
 			k->nchoices = n > 0 ? (size_t)n : 0;
 		} else if (nargs > 5 && (c_eval(args[4], &k->lo) != 0 || c_eval(args[5], &k->hi) != 0)) {
 			report(r, "%s:%u: %s(): the docs test cannot evaluate the range %s..%s of '%s'",
-			       m->path, fn->line, fn->name, args[4], args[5], name);
+			       file->path, fn->line, fn->name, args[4], args[5], name);
 		}
 	}
 	free(name);
 }
 
 /* Finds every getter call of function fn. */
-static void scan_getters(struct core_model *m, const struct c_function *fn, struct report *r)
+static void scan_getters(struct core_model *m, const struct source_file *file,
+                         const struct c_function *fn, struct report *r)
 {
 	for (size_t g = 0; g < sizeof(getters) / sizeof(getters[0]); g++) {
 		char pattern[64];
@@ -551,7 +566,7 @@ static void scan_getters(struct core_model *m, const struct c_function *fn, stru
 
 			if (p == fn->body || (p[-1] != '_' && !('a' <= p[-1] && p[-1] <= 'z'))) {
 				nargs = c_call_args(p + strlen(getters[g]), &args);
-				apply_getter(m, fn, getters[g], args, nargs, r);
+				apply_getter(m, file, fn, getters[g], args, nargs, r);
 				c_strings_free(args, nargs);
 			}
 			p += strlen(pattern);
@@ -600,47 +615,76 @@ static void scan_defaults(struct core_model *m, const struct c_function *fn)
 	}
 }
 
-/* Reads config.c at `path` into the model; problems with the source go to r. */
-static void model_load(struct core_model *m, const char *path, struct report *r)
+/* Finds the file-scope array `name` in the loader's files; fails the test without one. */
+static size_t model_array(const struct core_model *m, const char *name, char ***out)
 {
-	char **names;
-	long n;
-	int e;
+	for (size_t f = 0; f < m->nfiles; f++) {
+		long n = c_string_array(m->files[f].text, strlen(m->files[f].text), name, out);
 
-	memset(m, 0, sizeof(*m));
-	m->path = path;
-	e = md_read(path, &m->text);
-	if (e != 0) {
-		fail_msg("%s: %s", path, strerror(e));
+		if (n > 0) {
+			return (size_t)n;
+		}
+		c_strings_free(*out, n > 0 ? (size_t)n : 0);
 	}
-	m->nfns = c_functions(m->text, &m->fns);
-	for (size_t i = 0; i < m->nfns; i++) {
-		const struct c_function *fn = &m->fns[i];
-		const struct section_map *map = map_function(fn->name);
+	fail_msg("no %s[] array in the loader's sources (core/config*.c)", name);
+	return 0;
+}
 
-		n = c_string_array(fn->body, fn->len, "keys", &names);
+/* Reads the keys of one file's functions into the model. */
+static void model_keys(struct core_model *m, const struct source_file *file, struct report *r)
+{
+	for (size_t i = 0; i < file->nfns; i++) {
+		const struct c_function *fn = &file->fns[i];
+		const struct section_map *map = map_function(fn->name);
+		char **names;
+		long n = c_string_array(fn->body, fn->len, "keys", &names);
+
 		if (n >= 0 && map == NULL) {
 			report(r, "%s:%u: %s() has a keys[] array, but the docs test does not know "
 			       "where it is documented: add it to section_maps in "
-			       "tests/unit/docs/test_docs.c", m->path, fn->line, fn->name);
+			       "tests/unit/docs/test_docs.c", file->path, fn->line, fn->name);
 			c_strings_free(names, (size_t)n);
 		} else if (n >= 0) {
 			add_keys(m, map, names, n);
 		}
 	}
-	n = c_string_array(m->text, strlen(m->text), "sink_core_keys", &names);
-	if (n < 0) {
-		fail_msg("%s: no sink_core_keys[] array", path);
+}
+
+/*
+ * Reads the loader's source files (paths, NULL-terminated) into the model:
+ * first every key array, then every getter call and default. Problems with
+ * the sources go to r.
+ */
+static void model_load(struct core_model *m, char *const *paths, struct report *r)
+{
+	char **names;
+	size_t n;
+
+	memset(m, 0, sizeof(*m));
+	for (; *paths != NULL; paths++) {
+		struct source_file *file;
+		int e;
+
+		m->files = realloc(m->files, (m->nfiles + 1) * sizeof(*m->files));
+		assert_non_null(m->files);
+		file = &m->files[m->nfiles++];
+		memset(file, 0, sizeof(*file));
+		file->path = strdup(*paths);
+		e = md_read(*paths, &file->text);
+		if (e != 0) {
+			fail_msg("%s: %s", *paths, strerror(e));
+		}
+		file->nfns = c_functions(file->text, &file->fns);
+		model_keys(m, file, r);
 	}
-	add_keys(m, map_section("sinks"), names, n);
-	n = c_string_array(m->text, strlen(m->text), "sections", &m->top);
-	if (n <= 0) {
-		fail_msg("%s: no sections[] array of top-level keys", path);
-	}
-	m->ntop = (size_t)n;
-	for (size_t i = 0; i < m->nfns; i++) {
-		scan_getters(m, &m->fns[i], r);
-		scan_defaults(m, &m->fns[i]);
+	n = model_array(m, "sink_core_keys", &names);
+	add_keys(m, map_section("sinks"), names, (long)n);
+	m->ntop = model_array(m, "sections", &m->top);
+	for (size_t f = 0; f < m->nfiles; f++) {
+		for (size_t i = 0; i < m->files[f].nfns; i++) {
+			scan_getters(m, &m->files[f], &m->files[f].fns[i], r);
+			scan_defaults(m, &m->files[f].fns[i]);
+		}
 	}
 }
 
@@ -653,8 +697,12 @@ static void model_free(struct core_model *m)
 	}
 	free(m->keys);
 	c_strings_free(m->top, m->ntop);
-	c_functions_free(m->fns, m->nfns);
-	free(m->text);
+	for (size_t f = 0; f < m->nfiles; f++) {
+		c_functions_free(m->files[f].fns, m->files[f].nfns);
+		free(m->files[f].text);
+		free(m->files[f].path);
+	}
+	free(m->files);
 }
 
 /* Writes a limit as the docs write it: decimal, or 2^k for a large power of two. */
@@ -690,7 +738,7 @@ static void check_choices(const struct core_key *k, const char *path, const char
 		char *value = code != NULL ? literal(code) : NULL;
 
 		if (value == NULL || !contains(k->choices, k->nchoices, value)) {
-			report(r, "%s:%u: %s.%s: type lists `%s`, which config.c does not accept",
+			report(r, "%s:%u: %s.%s: type lists `%s`, which the loader does not accept",
 			       path, line, k->section, k->name, code != NULL ? code : p);
 		}
 		p = strchr(p + 1, '`');
@@ -707,16 +755,16 @@ static void check_key_type(const struct core_key *k, const char *path, const cha
 	char lo[32], hi[32], want[80];
 
 	if ((strstr(cell, "required") != NULL) != k->required) {
-		report(r, "%s:%u: %s.%s: config.c says it is %srequired", path, line, k->section,
+		report(r, "%s:%u: %s.%s: the loader says it is %srequired", path, line, k->section,
 		       k->name, k->required ? "" : "not ");
 	}
 	if (k->getter == NULL) {
 		return;
 	}
-	if (strcmp(k->getter, "get_string") == 0 && !type_matches(cell, "string")) {
-		report(r, "%s:%u: %s.%s: type \"%s\", but config.c reads a string", path, line,
+	if (strcmp(k->getter, "conf_get_string") == 0 && !type_matches(cell, "string")) {
+		report(r, "%s:%u: %s.%s: type \"%s\", but the loader reads a string", path, line,
 		       k->section, k->name, cell);
-	} else if (strcmp(k->getter, "get_int") == 0 || strcmp(k->getter, "get_u32") == 0) {
+	} else if (strcmp(k->getter, "conf_get_int") == 0 || strcmp(k->getter, "conf_get_u32") == 0) {
 		render_limit(k->lo, lo, sizeof(lo));
 		render_limit(k->hi, hi, sizeof(hi));
 		if (k->hi == INT64_MAX) {
@@ -726,10 +774,10 @@ static void check_key_type(const struct core_key *k, const char *path, const cha
 		}
 		if (strncmp(cell, want, strlen(want)) != 0 ||
 		    (cell[strlen(want)] != '\0' && strchr("0123456789.", cell[strlen(want)]) != NULL)) {
-			report(r, "%s:%u: %s.%s: type \"%s\", but config.c reads an %s", path, line,
+			report(r, "%s:%u: %s.%s: type \"%s\", but the loader reads an %s", path, line,
 			       k->section, k->name, cell, want);
 		}
-	} else if (strcmp(k->getter, "get_choice") == 0) {
+	} else if (strcmp(k->getter, "conf_get_choice") == 0) {
 		check_choices(k, path, cell, line, r);
 	}
 }
@@ -755,14 +803,14 @@ static void check_key_table(const struct core_model *m, const struct md_doc *doc
 		}
 		row = find_row(t, k->name);
 		if (row < 0) {
-			report(r, "%s:%u: key '%s.%s' is accepted by config.c but missing from the "
+			report(r, "%s:%u: key '%s.%s' is accepted by the loader but missing from the "
 			       "table", doc->path, t->line, k->section, k->name);
 			continue;
 		}
 		check_key_type(k, doc->path, t->rows[row][1], t->row_lines[row], r);
 		code = md_code_span(t->rows[row][2]);
 		if (k->def != NULL && (code == NULL || strcmp(code, k->def) != 0)) {
-			report(r, "%s:%u: %s.%s: default %s%s%s, but config.c's is `%s`", doc->path,
+			report(r, "%s:%u: %s.%s: default %s%s%s, but the loader's is `%s`", doc->path,
 			       t->row_lines[row], k->section, k->name, code != NULL ? "`" : "\"",
 			       code != NULL ? code : t->rows[row][2], code != NULL ? "`" : "\"", k->def);
 		}
@@ -779,7 +827,7 @@ static void check_key_table(const struct core_model *m, const struct md_doc *doc
 			}
 		}
 		if (i == m->nkeys) {
-			report(r, "%s:%u: key '%s' under \"%s\" is not accepted by config.c", doc->path,
+			report(r, "%s:%u: key '%s' under \"%s\" is not accepted by the loader", doc->path,
 			       t->row_lines[row], code != NULL ? code : t->rows[row][0], heading);
 		}
 		free(code);
@@ -792,7 +840,7 @@ static bool is_key_heading(const char *s)
 	return *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz_") == strlen(s);
 }
 
-/* Compares the configuration reference with the model of config.c. */
+/* Compares the configuration reference with the model of the loader. */
 static void check_core_doc(const struct core_model *m, const struct md_doc *doc,
                            struct report *r)
 {
@@ -812,7 +860,7 @@ static void check_core_doc(const struct core_model *m, const struct md_doc *doc,
 		for (j = 0; j < m->nkeys && strcmp(m->keys[j].heading, t->heading) != 0; j++) {
 		}
 		if (t->ncols > 0 && strcmp(t->header[0], "key") == 0 && j == m->nkeys) {
-			report(r, "%s:%u: a key table under \"%s\", but config.c has no keys that the "
+			report(r, "%s:%u: a key table under \"%s\", but the loader has no keys that the "
 			       "docs test maps there", doc->path, t->line, t->heading);
 		}
 	}
@@ -828,7 +876,7 @@ static void check_core_doc(const struct core_model *m, const struct md_doc *doc,
 		const struct md_heading *h = &doc->headings[i];
 
 		if (h->level == 2 && is_key_heading(h->text) && !contains(m->top, m->ntop, h->text)) {
-			report(r, "%s:%u: \"## %s\" is not a top-level key of config.c", doc->path,
+			report(r, "%s:%u: \"## %s\" is not a top-level key of the loader", doc->path,
 			       h->line, h->text);
 		}
 	}
@@ -839,19 +887,30 @@ static void test_core_keys_documented(void **state)
 	struct core_model m;
 	struct md_doc doc;
 	struct report r;
+	char **names;
+	char **paths;
+	size_t n = list_names(CORE_DIR, "config", ".c", &names);
 
 	(void)state;
+	paths = calloc(n + 1, sizeof(*paths));
+	assert_non_null(paths);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(asprintf(&paths[i], CORE_DIR "/config%s.c", names[i]) > 0);
+	}
 	report_open(&r);
-	model_load(&m, CONFIG_C, &r);
-	if (m.nkeys < 30 || m.ntop < 8) {
-		report(&r, "%s: read only %zu keys and %zu top-level keys: has its layout changed?",
-		       CONFIG_C, m.nkeys, m.ntop);
+	model_load(&m, paths, &r);
+	if (m.nkeys < 30 || m.typed < 25 || m.ntop < 8) {
+		report(&r, CORE_DIR "/config*.c: found only %zu keys, %zu typed by a getter call and "
+		       "%zu top-level keys: has the loader's layout changed (tests/unit/docs/cscan.h)?",
+		       m.nkeys, m.typed, m.ntop);
 	}
 	load_doc(CONF_DOC, &doc);
 	check_core_doc(&m, &doc, &r);
 	md_free(&doc);
 	model_free(&m);
-	report_assert_empty(&r, CONF_DOC " and " CONFIG_C);
+	c_strings_free(paths, n);
+	c_strings_free(names, n);
+	report_assert_empty(&r, CONF_DOC " and " CORE_DIR "/config*.c");
 }
 
 /* ---- the checkers on drifted input ----------------------------------------- */
@@ -951,14 +1010,14 @@ static void test_checker_core_drift(void **state)
 		"\tstatic const char *const keys[] = { \"level\", \"format\", NULL };\n"
 		"\tstatic const char *const levels[] = { \"error\", \"info\", NULL };\n"
 		"\n"
-		"\treturn get_choice(ld, s, \"log\", \"level\", levels, \"...\", &level);\n"
+		"\treturn conf_get_choice(ld, s, \"log\", \"level\", levels, \"...\", &level);\n"
 		"}\n"
 		"\n"
 		"static int parse_sink(struct loader *ld, const config_setting_t *s)\n"
 		"{\n"
 		"\tsk->batch_max_events = 1000;\n"
-		"\treturn get_string(ld, s, label, \"name\", true, &sk->name) != 0 ||\n"
-		"\t       get_u32(ld, s, label, \"batch_max_events\", 1, UINT32_MAX,\n"
+		"\treturn conf_get_string(ld, s, label, \"name\", true, &sk->name) != 0 ||\n"
+		"\t       conf_get_u32(ld, s, label, \"batch_max_events\", 1, UINT32_MAX,\n"
 		"\t               &sk->batch_max_events) != 0;\n"
 		"}\n"
 		"\n"
@@ -992,25 +1051,27 @@ static void test_checker_core_drift(void **state)
 	struct report r;
 	char *text;
 
+	char *paths[] = { config, NULL };
+
 	(void)state;
 	report_open(&r);
-	model_load(&m, config, &r);
+	model_load(&m, paths, &r);
 	load_doc(path, &doc);
 	check_core_doc(&m, &doc, &r);
 	text = drift_text(&r, path, "conf.md");
 	assert_string_equal(text,
 		"conf.md:7: log.level: type does not list `\"info\"`\n"
-		"conf.md:7: log.level: type lists `\"warn\"`, which config.c does not accept\n"
-		"conf.md:5: key 'log.format' is accepted by config.c but missing from the table\n"
-		"conf.md:8: key 'target' under \"log\" is not accepted by config.c\n"
-		"conf.md:17: sinks.name: config.c says it is required\n"
-		"conf.md:18: sinks.batch_max_events: type \"integer 1..65535\", but config.c reads "
+		"conf.md:7: log.level: type lists `\"warn\"`, which the loader does not accept\n"
+		"conf.md:5: key 'log.format' is accepted by the loader but missing from the table\n"
+		"conf.md:8: key 'target' under \"log\" is not accepted by the loader\n"
+		"conf.md:17: sinks.name: the loader says it is required\n"
+		"conf.md:18: sinks.batch_max_events: type \"integer 1..65535\", but the loader reads "
 		"an integer 1..4294967295\n"
-		"conf.md:18: sinks.batch_max_events: default `100`, but config.c's is `1000`\n"
-		"conf.md:22: a key table under \"checkpoint\", but config.c has no keys that the "
+		"conf.md:18: sinks.batch_max_events: default `100`, but the loader's is `1000`\n"
+		"conf.md:22: a key table under \"checkpoint\", but the loader has no keys that the "
 		"docs test maps there\n"
 		"conf.md: top-level key 'plugin_dir' has no \"## plugin_dir\" section\n"
-		"conf.md:20: \"## checkpoint\" is not a top-level key of config.c\n");
+		"conf.md:20: \"## checkpoint\" is not a top-level key of the loader\n");
 	md_free(&doc);
 	model_free(&m);
 	unlink(config);
