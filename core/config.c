@@ -210,7 +210,7 @@ static int parse_sink(struct loader *ld, const config_setting_t *s, size_t index
 	struct meepo_conf *conf = ld->conf;
 	struct sink_config *sk;
 	char label[32];
-	int64_t queue = 64 << 20;
+	int64_t queue = SINK_DEFAULT_QUEUE_MAX_BYTES;
 
 	snprintf(label, sizeof(label), "sinks[%zu]", index);
 	if (!config_setting_is_group(s)) {

@@ -77,13 +77,14 @@ enum on_reject {
 #define ACTIONS_ALL (ACTION_BIT(MEEPO_WRITE) | ACTION_BIT(MEEPO_UPDATE) | ACTION_BIT(MEEPO_DELETE))
 
 #define SINK_DEFAULT_BATCH_MAX_EVENTS 1000u
+#define SINK_DEFAULT_QUEUE_MAX_BYTES (8 << 20)
 
 struct sink_config {
 	char *name;                 /* instance name, unique */
 	char *plugin;               /* plugin name: loads meepo-sink-<plugin>.so */
 	char *where;                /* "file:line" of the block */
 	const config_setting_t *setting; /* the block, for sink_options_build() */
-	uint64_t queue_max_bytes;   /* queue byte budget, default 64 MiB */
+	uint64_t queue_max_bytes;   /* queue byte budget, default 8 MiB */
 	uint32_t batch_max_events;  /* most events per deliver(), default 1000; a plugin
 	                               that declares this option owns it (see run.c) */
 	uint32_t retry_initial_ms;  /* first back-off, default 100 */

@@ -2,7 +2,9 @@
  * core/source_file.c - binlog files on disk, each read from its start.
  *
  * A file is mapped whole (binlogs are at most max_binlog_size, 1 GiB) and
- * events are handed out in place, without copying. Every length is
+ * events are handed out in place, without copying. An event is valid only
+ * until the next one is asked for, so the pages behind the reading position
+ * are dropped every RELEASE_BYTES to keep the resident size small. Every length is
  * checked against the file size: a truncated or corrupt file yields an
  * error naming the file and the offset, never a read past its end.
  *
@@ -21,6 +23,8 @@
 #include "binlog/binlog.h"
 #include "source.h"
 
+#define RELEASE_BYTES (4u << 20)
+
 struct file_source {
 	struct source base;     /* must be first */
 	char *const *paths;     /* files to read, in order (borrowed) */
@@ -29,6 +33,7 @@ struct file_source {
 	const uint8_t *map;     /* mapping of the current file, NULL if none */
 	size_t size;            /* its size */
 	size_t pos;             /* offset of the next event */
+	size_t released;        /* pages before this offset were dropped */
 	char name[256];         /* base name of the current file */
 };
 
@@ -81,6 +86,7 @@ static int map_current(struct file_source *fs, char *err, size_t errlen)
 	snprintf(fs->name, sizeof(fs->name), "%s", basename(copy));
 	free(copy);
 	fs->pos = BINLOG_MAGIC_LEN;
+	fs->released = 0;
 	ret = 0;
 out:
 	close(fd);
@@ -105,6 +111,12 @@ static enum source_status file_next(struct source *src, struct source_event *out
 		if (map_current(fs, err, errlen) != 0) {
 			return SOURCE_ERROR;
 		}
+	}
+	if (fs->pos - fs->released >= RELEASE_BYTES) {
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		size_t upto = fs->pos & ~(page - 1);
+		madvise((void *)(fs->map + fs->released), upto - fs->released, MADV_DONTNEED);
+		fs->released = upto;
 	}
 	if (binlog_header_parse(fs->map + fs->pos, fs->size - fs->pos, &h, msg, sizeof(msg)) != 0) {
 		snprintf(err, errlen, "%s:%zu: %s", fs->paths[fs->current], fs->pos, msg);

@@ -7,7 +7,7 @@
 DEPS_BUILD=(
 	meson ninja-build pkg-config gcc clang
 	libmariadb-dev libconfig-dev libcurl4-openssl-dev libhiredis-dev
-	libmemcached-dev libcmocka-dev libzstd-dev zlib1g-dev libssl-dev
+	libmemcached-dev libcmocka-dev libzstd-dev zlib1g-dev libdeflate-dev libssl-dev
 	libmicrohttpd-dev
 )
 # The servers and clients scripts/services.sh starts and talks to.
@@ -16,7 +16,7 @@ DEPS_SERVERS=(
 	memcached libmemcached-tools
 )
 # What the test runner uses besides.
-DEPS_TOOLS=(time valgrind python3 ca-certificates)
+DEPS_TOOLS=(time valgrind python3 ca-certificates curl)
 
 # deps_install PACKAGE...: installs those not yet installed (needs root).
 deps_install() {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "binlog/binlog.h"
 #include "binlog/wire.h"
@@ -130,7 +130,7 @@ int binlog_checksum_verify(const uint8_t *event, size_t len, char *err, size_t e
 		return -1;
 	}
 	want = (uint32_t)wire_le(event + len - BINLOG_CHECKSUM_LEN, BINLOG_CHECKSUM_LEN);
-	got = (uint32_t)crc32(0L, event, (uInt)(len - BINLOG_CHECKSUM_LEN));
+	got = libdeflate_crc32(0, event, len - BINLOG_CHECKSUM_LEN);
 	if (got != want) {
 		snprintf(err, errlen, "checksum mismatch: event says %08x, bytes give %08x",
 		         want, got);
@@ -170,11 +170,11 @@ static int fde_checksum_verify(const uint8_t *event, size_t len, char *err, size
 	uint8_t flags_low = event[HEADER_FLAGS_OFFSET] & (uint8_t)~BINLOG_FLAG_IN_USE;
 	size_t tail = len - BINLOG_CHECKSUM_LEN - HEADER_FLAGS_OFFSET - 1;
 	uint32_t want = (uint32_t)wire_le(event + len - BINLOG_CHECKSUM_LEN, BINLOG_CHECKSUM_LEN);
-	uLong crc;
+	uint32_t crc;
 
-	crc = crc32(0L, event, HEADER_FLAGS_OFFSET);
-	crc = crc32(crc, &flags_low, 1);
-	crc = crc32(crc, event + HEADER_FLAGS_OFFSET + 1, (uInt)tail);
+	crc = libdeflate_crc32(0, event, HEADER_FLAGS_OFFSET);
+	crc = libdeflate_crc32(crc, &flags_low, 1);
+	crc = libdeflate_crc32(crc, event + HEADER_FLAGS_OFFSET + 1, tail);
 	if ((uint32_t)crc != want) {
 		snprintf(err, errlen,
 		         "FORMAT_DESCRIPTION checksum mismatch: event says %08x, bytes give %08x",

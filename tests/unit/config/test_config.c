@@ -93,7 +93,7 @@ static void test_defaults(void **state)
 	assert_string_equal(conf.sinks[0].plugin, "print");
 	assert_where(conf.sinks[0].where, dir, "only.conf", 1);
 	assert_non_null(conf.sinks[0].setting);
-	assert_int_equal(conf.sinks[0].queue_max_bytes, 64u << 20);
+	assert_int_equal(conf.sinks[0].queue_max_bytes, 8u << 20);
 	assert_int_equal(conf.sinks[0].batch_max_events, 1000);
 	assert_int_equal(conf.sinks[0].retry_initial_ms, 100);
 	assert_int_equal(conf.sinks[0].retry_max_ms, 30000);
@@ -500,7 +500,7 @@ static void test_shipped_examples(void **state)
 	assert_string_equal(conf.source.socket, "/run/mysqld/mysqld.sock");
 	assert_string_equal(conf.metrics.listen, "127.0.0.1:9104");
 	assert_string_equal(conf.plugin_dir, "/usr/local/lib/meepo");
-	assert_int_equal(conf.sinks[0].queue_max_bytes, 64u << 20);
+	assert_int_equal(conf.sinks[0].queue_max_bytes, 8u << 20);
 	assert_int_equal(conf.nroutes, 5);
 	router = router_new(&conf, err, sizeof(err));
 	assert_non_null(router);
