@@ -240,10 +240,10 @@ static void put_invalid(struct meepo_buf *buf, uint8_t c, enum sdk_escape mode)
 	meepo_buf_append(buf, text, n);
 }
 
-/* True if an ASCII byte must be escaped in the given mode. */
-static bool needs_escape(uint8_t c, enum sdk_escape mode)
+/* True for a byte that ends a run copied as is: non-ASCII, or a JSON escape. */
+static inline bool ends_run(uint8_t c, bool json)
 {
-	return mode == SDK_ESCAPE_JSON && (c < 0x20 || c == '"' || c == '\\');
+	return c >= 0x80 || (json && (c < 0x20 || c == '"' || c == '\\'));
 }
 
 /* Appends an ASCII byte that needs_escape() flagged, as a JSON escape. */
@@ -277,18 +277,16 @@ static void put_json_escape(struct meepo_buf *buf, uint8_t c)
 	}
 }
 
-/*
- * Appends UTF-8 text, copying valid runs in bulk and escaping per mode.
- * Used for utf8mb3/utf8mb4 columns and for iconv's output.
- */
-static void append_utf8(struct meepo_buf *buf, const uint8_t *p, size_t len, enum sdk_escape mode)
+/* Used for utf8mb3/utf8mb4 columns, names, and iconv's output. */
+void sdk_append_utf8(struct meepo_buf *buf, const uint8_t *p, size_t len, enum sdk_escape mode)
 {
+	bool json = mode == SDK_ESCAPE_JSON;
 	size_t run = 0;
 	size_t i = 0;
 	size_t n;
 
 	while (i < len) {
-		if (p[i] < 0x80 && !needs_escape(p[i], mode)) {
+		if (!ends_run(p[i], json)) {
 			i++;
 			continue;
 		}
@@ -333,7 +331,7 @@ static void append_single_byte(struct meepo_buf *buf, const uint8_t *p, size_t l
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		if (p[i] < 0x80 && !needs_escape(p[i], mode)) {
+		if (!ends_run(p[i], mode == SDK_ESCAPE_JSON)) {
 			continue;
 		}
 		meepo_buf_append(buf, p + run, i - run);
@@ -396,7 +394,7 @@ static void convert_iconv(struct meepo_buf *buf, const uint8_t *p, size_t len, e
 		o = out;
 		oleft = sizeof(out);
 		r = iconv(cd, &in, &inleft, &o, &oleft);
-		append_utf8(buf, (const uint8_t *)out, (size_t)(o - out), mode);
+		sdk_append_utf8(buf, (const uint8_t *)out, (size_t)(o - out), mode);
 		if (r == (size_t)-1 && errno != E2BIG) {
 			/* EILSEQ or EINVAL: escape one byte, start afresh after it. */
 			put_invalid(buf, (uint8_t)*in, mode);
@@ -408,7 +406,7 @@ static void convert_iconv(struct meepo_buf *buf, const uint8_t *p, size_t len, e
 	o = out;
 	oleft = sizeof(out);
 	iconv(cd, NULL, NULL, &o, &oleft);
-	append_utf8(buf, (const uint8_t *)out, (size_t)(o - out), mode);
+	sdk_append_utf8(buf, (const uint8_t *)out, (size_t)(o - out), mode);
 	pthread_mutex_unlock(&iconv_lock);
 }
 
@@ -444,7 +442,7 @@ static void put_override(struct meepo_buf *buf, uint32_t cp, enum sdk_escape mod
 
 	if (cp < 0x80) {
 		out[0] = (uint8_t)cp;
-		append_utf8(buf, out, 1, mode);
+		sdk_append_utf8(buf, out, 1, mode);
 		return;
 	}
 	put_codepoint(buf, cp);
@@ -484,7 +482,7 @@ void sdk_append_converted(struct meepo_buf *buf, const char *p, size_t len, uint
 
 	switch (charsets[cs].kind) {
 	case CS_UTF8:
-		append_utf8(buf, u, len, mode);
+		sdk_append_utf8(buf, u, len, mode);
 		break;
 	case CS_LATIN1:
 		append_single_byte(buf, u, len, true, mode);

@@ -12,7 +12,6 @@
  *
  * Concurrency: reentrant; no state.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "sdk/format.h"
@@ -68,21 +67,21 @@ static bool unpack_part(struct digits *d, unsigned ndigits, bool leading, char *
 		if (v >= pow10u(left)) {
 			return false;
 		}
-		*len += (size_t)snprintf(text + *len, DECIMAL_MAX_TEXT - *len, "%0*u", (int)left, v);
+		*len = (size_t)(sdk_put_digits(text + *len, v, left) - text);
 	}
 	for (i = 0; i < groups; i++) {
 		v = next_group(d, 4);
 		if (v > 999999999u) {
 			return false;
 		}
-		*len += (size_t)snprintf(text + *len, DECIMAL_MAX_TEXT - *len, "%09u", v);
+		*len = (size_t)(sdk_put_digits(text + *len, v, 9) - text);
 	}
 	if (!leading && left > 0) {
 		v = next_group(d, (left + 1) / 2);
 		if (v >= pow10u(left)) {
 			return false;
 		}
-		*len += (size_t)snprintf(text + *len, DECIMAL_MAX_TEXT - *len, "%0*u", (int)left, v);
+		*len = (size_t)(sdk_put_digits(text + *len, v, left) - text);
 	}
 	return true;
 }

@@ -23,6 +23,19 @@ void sdk_append_uint(struct meepo_buf *buf, uint64_t v);
 /* buf.c: appends a signed integer in decimal. */
 void sdk_append_int(struct meepo_buf *buf, int64_t v);
 
+/*
+ * Writes v as exactly `width` decimal digits (zero-padded, the high digits
+ * cut if v is wider) at p; returns p + width. The hot path's printf.
+ */
+static inline char *sdk_put_digits(char *p, uint32_t v, unsigned width)
+{
+	for (unsigned i = width; i > 0; i--) {
+		p[i - 1] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
 /* DECIMAL limits (MariaDB allows scale up to 38, MySQL up to 30). */
 #define SDK_DECIMAL_MAX_PRECISION 65u
 #define SDK_DECIMAL_MAX_SCALE 38u
@@ -58,6 +71,9 @@ enum sdk_escape {
 
 /* Collation id used for text that is already UTF-8 (names, JSON strings). */
 #define SDK_COLLATION_UTF8MB4 45u
+
+/* Appends UTF-8 text (names, utf8mb3/utf8mb4 values), escaped as `mode` says. */
+void sdk_append_utf8(struct meepo_buf *buf, const uint8_t *p, size_t len, enum sdk_escape mode);
 
 /*
  * charset.c: appends `len` bytes in the charset of `collation` converted to

@@ -61,7 +61,7 @@ void sdk_base64_append(struct meepo_buf *buf, const uint8_t *p, size_t len, size
 static void put_name(struct meepo_buf *buf, const char *s)
 {
 	meepo_buf_putc(buf, '"');
-	sdk_append_converted(buf, s, strlen(s), SDK_COLLATION_UTF8MB4, SDK_ESCAPE_JSON);
+	sdk_append_utf8(buf, (const uint8_t *)s, strlen(s), SDK_ESCAPE_JSON);
 	meepo_buf_putc(buf, '"');
 }
 

@@ -138,31 +138,40 @@ void sdk_real_append(struct meepo_buf *buf, double d, bool single, bool select_f
 	meepo_buf_printf(buf, "e%d", exponent);
 }
 
-/* Appends ".ffffff" cut to fsp digits (nothing for fsp 0). */
-static void append_fraction(struct meepo_buf *buf, const struct meepo_temporal *t)
-{
-	static const uint32_t divisor[7] = { 1000000, 100000, 10000, 1000, 100, 10, 1 };
-	unsigned fsp = t->fsp > 6 ? 6 : t->fsp;
-
-	if (fsp > 0) {
-		meepo_buf_printf(buf, ".%0*u", (int)fsp, (unsigned)(t->microsecond / divisor[fsp]));
-	}
-}
 
 void sdk_temporal_append(struct meepo_buf *buf, enum meepo_value_type type,
                          const struct meepo_temporal *t)
 {
+	static const uint32_t divisor[7] = { 1000000, 100000, 10000, 1000, 100, 10, 1 };
+	unsigned fsp = t->fsp > 6 ? 6 : t->fsp;
+	char text[40]; /* "-838:59:59.000000" or "9999-12-31 23:59:59.999999" */
+	char *p = text;
+
 	if (type != MEEPO_VALUE_TIME) {
-		meepo_buf_printf(buf, "%04u-%02u-%02u", (unsigned)t->year, (unsigned)t->month,
-		                 (unsigned)t->day);
+		p = sdk_put_digits(p, t->year, 4);
+		*p++ = '-';
+		p = sdk_put_digits(p, t->month, 2);
+		*p++ = '-';
+		p = sdk_put_digits(p, t->day, 2);
 		if (type == MEEPO_VALUE_DATE) {
+			meepo_buf_append(buf, text, (size_t)(p - text));
 			return;
 		}
-		meepo_buf_putc(buf, ' ');
+		*p++ = ' ';
+	} else if (t->negative) {
+		*p++ = '-';
 	}
-	meepo_buf_printf(buf, "%s%02u:%02u:%02u", type == MEEPO_VALUE_TIME && t->negative ? "-" : "",
-	                 (unsigned)t->hour, (unsigned)t->minute, (unsigned)t->second);
-	append_fraction(buf, t);
+	/* TIME's hour goes up to 838: at least two digits. */
+	p = sdk_put_digits(p, t->hour, t->hour >= 100 ? (t->hour >= 1000 ? 4 : 3) : 2);
+	*p++ = ':';
+	p = sdk_put_digits(p, t->minute, 2);
+	*p++ = ':';
+	p = sdk_put_digits(p, t->second, 2);
+	if (fsp > 0) {
+		*p++ = '.';
+		p = sdk_put_digits(p, t->microsecond / divisor[fsp], fsp);
+	}
+	meepo_buf_append(buf, text, (size_t)(p - text));
 }
 
 /* ENUM: the member name, '' for 0; the index when names are unknown. */
