@@ -189,8 +189,50 @@ void c_strings_free(char **strings, size_t n)
 	free(strings);
 }
 
-/* Evaluates one operand (no shift); returns 0 or -1. */
-static int eval_operand(const char *s, size_t n, long long *value)
+void c_macros_scan(const char *text, struct c_macros *macros)
+{
+	for (const char *p = text; *p != '\0'; p = next_line(p)) {
+		const char *name;
+		const char *value;
+		const char *end = next_line(p);
+
+		if (strncmp(p, "#define ", 8) != 0) {
+			continue;
+		}
+		name = p + 8;
+		value = name;
+		while (isalnum((unsigned char)*value) || *value == '_') {
+			value++;
+		}
+		if (*value != ' ' && *value != '\t') {
+			continue; /* function-like, or no value */
+		}
+		while (end > value && isspace((unsigned char)end[-1])) {
+			end--;
+		}
+		macros->names = need(realloc(macros->names, (macros->count + 1) * sizeof(char *)));
+		macros->values = need(realloc(macros->values, (macros->count + 1) * sizeof(char *)));
+		macros->names[macros->count] = need(strndup(name, (size_t)(value - name)));
+		while (value < end && isspace((unsigned char)*value)) {
+			value++;
+		}
+		macros->values[macros->count++] = need(strndup(value, (size_t)(end - value)));
+	}
+}
+
+void c_macros_free(struct c_macros *macros)
+{
+	c_strings_free(macros->names, macros->count);
+	c_strings_free(macros->values, macros->count);
+	memset(macros, 0, sizeof(*macros));
+}
+
+static int eval(const char *s, size_t n, const struct c_macros *macros, int depth,
+                long long *value);
+
+/* Evaluates one operand (no top-level shift); returns 0 or -1. */
+static int eval_operand(const char *s, size_t n, const struct c_macros *macros, int depth,
+                        long long *value)
 {
 	static const struct {
 		const char *name;
@@ -203,15 +245,11 @@ static int eval_operand(const char *s, size_t n, long long *value)
 	char buf[64];
 	char *end;
 
-	while (n > 0 && isspace((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n > 0 && isspace((unsigned char)s[n - 1])) {
-		n--;
+	if (n >= 2 && s[0] == '(' && s[n - 1] == ')') {
+		return eval(s + 1, n - 2, macros, depth, value);
 	}
 	if (n > 9 && strncmp(s, "INT64_C(", 8) == 0 && s[n - 1] == ')') {
-		return eval_operand(s + 8, n - 9, value);
+		return eval(s + 8, n - 9, macros, depth, value);
 	}
 	if (n == 0 || n >= sizeof(buf)) {
 		return -1;
@@ -224,24 +262,54 @@ static int eval_operand(const char *s, size_t n, long long *value)
 			return 0;
 		}
 	}
-	errno = 0;
-	*value = strtoll(buf, &end, 10);
-	return errno == 0 && end != buf && *end == '\0' && isdigit((unsigned char)buf[0]) ? 0 : -1;
-}
-
-int c_eval(const char *expr, long long *value)
-{
-	const char *shift = strstr(expr, "<<");
-	long long bits;
-
-	if (shift == NULL) {
-		return eval_operand(expr, strlen(expr), value);
+	for (size_t i = 0; macros != NULL && i < macros->count; i++) {
+		if (strcmp(buf, macros->names[i]) == 0) {
+			return eval(macros->values[i], strlen(macros->values[i]), macros, depth + 1,
+			            value);
+		}
 	}
-	if (eval_operand(expr, (size_t)(shift - expr), value) != 0 ||
-	    eval_operand(shift + 2, strlen(shift + 2), &bits) != 0 || bits < 0 || bits > 62 ||
-	    *value > (INT64_MAX >> bits)) {
+	if (!isdigit((unsigned char)buf[0])) {
 		return -1;
 	}
-	*value <<= bits;
-	return 0;
+	errno = 0;
+	*value = strtoll(buf, &end, 10);
+	end += strspn(end, "uUlL");
+	return errno == 0 && *end == '\0' ? 0 : -1;
+}
+
+/* Evaluates s[0..n): trims spaces, then "a << b" at depth 0 or one operand. */
+static int eval(const char *s, size_t n, const struct c_macros *macros, int depth,
+                long long *value)
+{
+	long long bits;
+	int parens = 0;
+
+	if (depth > 8) {
+		return -1;
+	}
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)s[n - 1])) {
+		n--;
+	}
+	for (size_t i = 0; i + 1 < n; i++) {
+		parens += (s[i] == '(') - (s[i] == ')');
+		if (parens == 0 && s[i] == '<' && s[i + 1] == '<') {
+			if (eval(s, i, macros, depth, value) != 0 ||
+			    eval(s + i + 2, n - i - 2, macros, depth, &bits) != 0 || bits < 0 ||
+			    bits > 62 || *value < 0 || *value > (INT64_MAX >> bits)) {
+				return -1;
+			}
+			*value <<= bits;
+			return 0;
+		}
+	}
+	return eval_operand(s, n, macros, depth, value);
+}
+
+int c_eval(const char *expr, const struct c_macros *macros, long long *value)
+{
+	return eval(expr, strlen(expr), macros, 0, value);
 }

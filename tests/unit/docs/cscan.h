@@ -48,11 +48,26 @@ size_t c_call_args(const char *paren, char ***out);
 /* Frees an array of n strings. */
 void c_strings_free(char **strings, size_t n);
 
+/* Object-like macros (#define NAME VALUE) of a file. */
+struct c_macros {
+	size_t count;       /* entries in names and values */
+	char **names;       /* macro names */
+	char **values;      /* their replacement text, trimmed */
+};
+
+/* Adds the object-like #defines of `text` to *macros. */
+void c_macros_scan(const char *text, struct c_macros *macros);
+
+/* Frees what c_macros_scan() added; the struct is zeroed. */
+void c_macros_free(struct c_macros *macros);
+
 /*
- * Evaluates an integer constant as config.c writes its limits: a decimal
- * literal, UINT32_MAX, INT64_MAX, INT_MAX, INT64_C(n), or "a << b" of
- * those. Returns 0 and stores the value, or -1 for anything else.
+ * Evaluates an integer constant expression as the loader writes limits
+ * and defaults: decimal literals (with u/U/l/L suffixes), UINT32_MAX,
+ * INT64_MAX, INT_MAX, INT64_C(n), parentheses, "a << b", and names of
+ * `macros` (may be NULL). Returns 0 and stores the value, or -1 for
+ * anything else (a variable, a call, an enum).
  */
-int c_eval(const char *expr, long long *value);
+int c_eval(const char *expr, const struct c_macros *macros, long long *value);
 
 #endif /* MEEPO_TEST_CSCAN_H */

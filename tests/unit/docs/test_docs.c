@@ -15,8 +15,9 @@
  *    docs/configuration.md, or for a top-level key a "## key" heading, and
  *    vice versa; where the loader reads a key with conf_get_string / _int /
  *    _u32 / _choice / conf_require, the row's type says the same type,
- *    range, choices and "required"; where it assigns a default literal
- *    (conf_load, parse_sink), the row's default is that number.
+ *    range, choices and "required"; where it gives a constant default
+ *    (the getter's destination before the call, or conf_load; #defines of
+ *    core/config*.h resolved), the row's default is that number.
  *
  * Each test collects every difference and fails once, listing them all as
  * file:line: what. The checkers themselves are tested on deliberately
@@ -442,6 +443,7 @@ struct core_model {
 	struct source_file *files;  /* the files read */
 	size_t nfiles;              /* entries in files */
 	size_t typed;               /* keys whose getter call was found */
+	struct c_macros macros;     /* #defines of the files, for defaults and limits */
 	struct core_key *keys;      /* every key of every key array */
 	size_t nkeys;               /* entries in keys */
 	char **top;                 /* top-level keys (sections[]) */
@@ -511,6 +513,50 @@ static const char *const getters[] = {
 	"conf_get_string", "conf_get_int", "conf_get_u32", "conf_get_choice", "conf_require",
 };
 
+/* Stores v as the key's default, in decimal. */
+static void set_default(struct core_key *k, long long v)
+{
+	free(k->def);
+	k->def = NULL;
+	assert_true(asprintf(&k->def, "%lld", v) > 0);
+}
+
+/*
+ * The default of an integer key is what its getter's destination holds
+ * before the call: "DEST = EXPR;" in the same function ("sk->retry_max_ms =
+ * 30000;", "int64_t queue = SINK_DEFAULT_QUEUE_MAX_BYTES;"), when EXPR is
+ * a constant. Otherwise (e.g. "int64_t port = src->port;") conf_load's
+ * assignment counts (scan_defaults()).
+ */
+static void destination_default(struct core_model *m, const struct c_function *fn,
+                                const char *dest, struct core_key *k)
+{
+	const char *end = fn->body + fn->len;
+	const char *p = fn->body;
+	char pattern[128];
+	long long v;
+
+	dest += *dest == '&';
+	snprintf(pattern, sizeof(pattern), "%s = ", dest);
+	while ((p = memmem(p, (size_t)(end - p), pattern, strlen(pattern))) != NULL) {
+		const char *expr = p + strlen(pattern);
+		const char *semi = memchr(expr, ';', (size_t)(end - expr));
+		bool whole = p > fn->body && (p[-1] == ' ' || p[-1] == '\t');
+		char *text;
+
+		p = expr;
+		if (!whole || semi == NULL) {
+			continue;
+		}
+		text = strndup(expr, (size_t)(semi - expr));
+		assert_non_null(text);
+		if (c_eval(text, &m->macros, &v) == 0) {
+			set_default(k, v);
+		}
+		free(text);
+	}
+}
+
 /* Records one getter call's facts on its key. */
 static void apply_getter(struct core_model *m, const struct source_file *file,
                          const struct c_function *fn, const char *getter, char **args,
@@ -542,9 +588,13 @@ static void apply_getter(struct core_model *m, const struct source_file *file,
 			long n = c_string_array(fn->body, fn->len, args[4], &k->choices);
 
 			k->nchoices = n > 0 ? (size_t)n : 0;
-		} else if (nargs > 5 && (c_eval(args[4], &k->lo) != 0 || c_eval(args[5], &k->hi) != 0)) {
-			report(r, "%s:%u: %s(): the docs test cannot evaluate the range %s..%s of '%s'",
-			       file->path, fn->line, fn->name, args[4], args[5], name);
+		} else if (nargs > 6) {
+			if (c_eval(args[4], &m->macros, &k->lo) != 0 ||
+			    c_eval(args[5], &m->macros, &k->hi) != 0) {
+				report(r, "%s:%u: %s(): the docs test cannot evaluate the range %s..%s "
+				       "of '%s'", file->path, fn->line, fn->name, args[4], args[5], name);
+			}
+			destination_default(m, fn, args[6], k);
 		}
 	}
 	free(name);
@@ -575,42 +625,36 @@ static void scan_getters(struct core_model *m, const struct source_file *file,
 }
 
 /*
- * Records defaults assigned as literals: "out->SECTION.KEY = N;" in
- * conf_load and "sk->KEY = N;" in parse_sink. Other assignments (internal
- * fields, enum values) are not keys and are left alone.
+ * Records the defaults conf_load() assigns, "out->SECTION.KEY = EXPR;" with
+ * a constant EXPR, for keys whose getter left none (destination_default()).
+ * Other assignments (internal fields, enum values) are not keys.
  */
 static void scan_defaults(struct core_model *m, const struct c_function *fn)
 {
-	const bool sinks = strcmp(fn->name, "parse_sink") == 0;
 	const char *p = fn->body;
 	const char *end = fn->body + fn->len;
 
-	if (!sinks && strcmp(fn->name, "conf_load") != 0) {
+	if (strcmp(fn->name, "conf_load") != 0) {
 		return;
 	}
-	while ((p = memmem(p, (size_t)(end - p), sinks ? "\tsk->" : "\tout->",
-	                   sinks ? 5 : 6)) != NULL) {
-		char lhs[128], value[64];
+	while ((p = memmem(p, (size_t)(end - p), "\tout->", 6)) != NULL) {
+		char lhs[128], rhs[128];
 		char *dot;
 		struct core_key *k;
+		long long v;
 
-		p += sinks ? 5 : 6;
-		if (sscanf(p, "%127[a-z_.] = %63[0-9];", lhs, value) != 2 ||
-		    p[strlen(lhs) + 3 + strlen(value)] != ';') {
+		p += 6;
+		if (sscanf(p, "%127[a-z_.] = %127[^;\n];", lhs, rhs) != 2) {
 			continue;
 		}
 		dot = strchr(lhs, '.');
-		if (sinks) {
-			k = find_key(m, "sinks", lhs);
-		} else if (dot != NULL) {
-			*dot = '\0';
-			k = find_key(m, lhs, dot + 1);
-		} else {
-			k = NULL; /* a top-level scalar: documented in prose */
+		if (dot == NULL) {
+			continue; /* a top-level scalar: documented in prose */
 		}
-		if (k != NULL) {
-			free(k->def);
-			k->def = strdup(value);
+		*dot = '\0';
+		k = find_key(m, lhs, dot + 1);
+		if (k != NULL && k->def == NULL && c_eval(rhs, &m->macros, &v) == 0) {
+			set_default(k, v);
 		}
 	}
 }
@@ -675,6 +719,7 @@ static void model_load(struct core_model *m, char *const *paths, struct report *
 			fail_msg("%s: %s", *paths, strerror(e));
 		}
 		file->nfns = c_functions(file->text, &file->fns);
+		c_macros_scan(file->text, &m->macros);
 		model_keys(m, file, r);
 	}
 	n = model_array(m, "sink_core_keys", &names);
@@ -683,6 +728,10 @@ static void model_load(struct core_model *m, char *const *paths, struct report *
 	for (size_t f = 0; f < m->nfiles; f++) {
 		for (size_t i = 0; i < m->files[f].nfns; i++) {
 			scan_getters(m, &m->files[f], &m->files[f].fns[i], r);
+		}
+	}
+	for (size_t f = 0; f < m->nfiles; f++) {
+		for (size_t i = 0; i < m->files[f].nfns; i++) {
 			scan_defaults(m, &m->files[f].fns[i]);
 		}
 	}
@@ -697,6 +746,7 @@ static void model_free(struct core_model *m)
 	}
 	free(m->keys);
 	c_strings_free(m->top, m->ntop);
+	c_macros_free(&m->macros);
 	for (size_t f = 0; f < m->nfiles; f++) {
 		c_functions_free(m->files[f].fns, m->files[f].nfns);
 		free(m->files[f].text);
@@ -887,15 +937,19 @@ static void test_core_keys_documented(void **state)
 	struct core_model m;
 	struct md_doc doc;
 	struct report r;
-	char **names;
+	char **names, **headers;
 	char **paths;
 	size_t n = list_names(CORE_DIR, "config", ".c", &names);
+	size_t nh = list_names(CORE_DIR, "config", ".h", &headers);
 
 	(void)state;
-	paths = calloc(n + 1, sizeof(*paths));
+	paths = calloc(n + nh + 1, sizeof(*paths));
 	assert_non_null(paths);
 	for (size_t i = 0; i < n; i++) {
 		assert_true(asprintf(&paths[i], CORE_DIR "/config%s.c", names[i]) > 0);
+	}
+	for (size_t i = 0; i < nh; i++) {
+		assert_true(asprintf(&paths[n + i], CORE_DIR "/config%s.h", headers[i]) > 0);
 	}
 	report_open(&r);
 	model_load(&m, paths, &r);
@@ -908,8 +962,9 @@ static void test_core_keys_documented(void **state)
 	check_core_doc(&m, &doc, &r);
 	md_free(&doc);
 	model_free(&m);
-	c_strings_free(paths, n);
+	c_strings_free(paths, n + nh);
 	c_strings_free(names, n);
+	c_strings_free(headers, nh);
 	report_assert_empty(&r, CONF_DOC " and " CORE_DIR "/config*.c");
 }
 
@@ -1003,7 +1058,9 @@ static void test_checker_sink_drift(void **state)
 static void test_checker_core_drift(void **state)
 {
 	static const char source[] =
-		"const char *const sink_core_keys[] = { \"name\", \"batch_max_events\", NULL };\n"
+		"#define QUEUE_DEFAULT (1 << 20)\n"
+		"const char *const sink_core_keys[] = { \"name\", \"batch_max_events\",\n"
+		"\t\"queue_max_bytes\", NULL };\n"
 		"\n"
 		"static int parse_log(struct loader *ld, const config_setting_t *s)\n"
 		"{\n"
@@ -1015,8 +1072,12 @@ static void test_checker_core_drift(void **state)
 		"\n"
 		"static int parse_sink(struct loader *ld, const config_setting_t *s)\n"
 		"{\n"
+		"\tint64_t queue = QUEUE_DEFAULT;\n"
+		"\n"
 		"\tsk->batch_max_events = 1000;\n"
 		"\treturn conf_get_string(ld, s, label, \"name\", true, &sk->name) != 0 ||\n"
+		"\t       conf_get_int(ld, s, label, \"queue_max_bytes\", 1024, INT64_C(1) << 40,\n"
+		"\t                    &queue) != 0 ||\n"
 		"\t       conf_get_u32(ld, s, label, \"batch_max_events\", 1, UINT32_MAX,\n"
 		"\t               &sk->batch_max_events) != 0;\n"
 		"}\n"
@@ -1040,6 +1101,7 @@ static void test_checker_core_drift(void **state)
 		"|---|---|---|---|\n"
 		"| `name` | string | | its name |\n"
 		"| `batch_max_events` | integer 1..65535 | `100` | batch |\n"
+		"| `queue_max_bytes` | integer 1024..2^40 | `67108864` (64 MiB) | budget |\n"
 		"\n## checkpoint\n\n"
 		"| key | type | default | meaning |\n"
 		"|---|---|---|---|\n"
@@ -1068,10 +1130,11 @@ static void test_checker_core_drift(void **state)
 		"conf.md:18: sinks.batch_max_events: type \"integer 1..65535\", but the loader reads "
 		"an integer 1..4294967295\n"
 		"conf.md:18: sinks.batch_max_events: default `100`, but the loader's is `1000`\n"
-		"conf.md:22: a key table under \"checkpoint\", but the loader has no keys that the "
+		"conf.md:19: sinks.queue_max_bytes: default `67108864`, but the loader's is `1048576`\n"
+		"conf.md:23: a key table under \"checkpoint\", but the loader has no keys that the "
 		"docs test maps there\n"
 		"conf.md: top-level key 'plugin_dir' has no \"## plugin_dir\" section\n"
-		"conf.md:20: \"## checkpoint\" is not a top-level key of the loader\n");
+		"conf.md:21: \"## checkpoint\" is not a top-level key of the loader\n");
 	md_free(&doc);
 	model_free(&m);
 	unlink(config);
