@@ -256,6 +256,17 @@ long fu_source_restart(bool crash, int down_ms)
 	return now_ms() - start;
 }
 
+void fu_source_signal(int sig)
+{
+	char *dir = source_service_dir();
+	pid_t pid = recorded_pid(dir);
+
+	if (kill(pid, sig) != 0) {
+		fail_msg("kill(%d, %d): %s", (int)pid, sig, strerror(errno));
+	}
+	free(dir);
+}
+
 int fu_kill_dump_connections(MYSQL *conn)
 {
 	char *ids = harness_query(conn, "SELECT ID FROM information_schema.PROCESSLIST "

@@ -51,6 +51,12 @@ long fu_proc_kib(pid_t pid, const char *field);
 long fu_source_restart(bool crash, int down_ms);
 
 /*
+ * Sends `sig` to the source mariadbd (SIGSTOP freezes it with its
+ * connections open, as a hung host would; SIGCONT resumes it).
+ */
+void fu_source_signal(int sig);
+
+/*
  * Kills every replication (Binlog Dump) connection on the source server,
  * as a network fault would cut it. Returns how many it killed.
  */

@@ -17,6 +17,15 @@
  *                  with its reason and later events still arrive; with
  *                  on_reject = "stop" meepo exits 1 with the checkpoint
  *                  right before the batch, and a restart resumes there
+ *   big txn        kill -9 while a 50000-row transaction (split into many
+ *                  chunks by a 1 MiB queue budget) is half delivered: the
+ *                  checkpoint is still at the transaction's start
+ *   hung source    the source server stopped with SIGSTOP: heartbeats keep
+ *                  an idle connection, a hung one is noticed within three
+ *                  heartbeat periods, nothing lost or duplicated
+ *   SIGTERM drain  with the sink down, SIGTERM stops meepo within
+ *                  shutdown_timeout_ms, the checkpoint before what did not
+ *                  drain, and the next run delivers it
  *   purged binlog  a checkpoint naming a purged binlog file is a fatal
  *                  error naming that position, not a skip to the present
  *   bad input      every tests/bad-configs/ configuration fails `meepo
@@ -535,6 +544,320 @@ static void test_source_outage(void **state)
 	free(dir);
 }
 
+/* ---- a big transaction killed half-delivered ----------------------------------- */
+
+/* Small rows before the big transaction, and its rows. */
+#define BIG_BEFORE 100
+#define BIG_ROWS 50000
+
+/* True if position file:offset is not after limit_file:limit_offset. */
+static bool position_not_after(const char *file, uint64_t offset, const char *limit_file,
+                               uint64_t limit_offset)
+{
+	int c = strcmp(file, limit_file);
+
+	return c < 0 || (c == 0 && offset <= limit_offset);
+}
+
+/* Parses a checkpoint file's text ("file F\noffset N\n..."); fails if malformed. */
+static void parse_checkpoint(const char *text, char *file, size_t filelen, uint64_t *offset)
+{
+	const char *f = text != NULL ? strstr(text, "file ") : NULL;
+	const char *o = text != NULL ? strstr(text, "offset ") : NULL;
+
+	if (f == NULL || o == NULL) {
+		fail_msg("malformed checkpoint:\n%s", text != NULL ? text : "(no file)");
+	}
+	snprintf(file, filelen, "%.*s", (int)strcspn(f + 5, "\n"), f + 5);
+	*offset = strtoull(o + 7, NULL, 10);
+}
+
+static long long xlen(redisContext *c, const char *key)
+{
+	redisReply *reply = rt_cmd(c, "XLEN %s", key);
+	long long n = reply->integer;
+
+	freeReplyObject(reply);
+	return n;
+}
+
+static void test_big_txn_crash(void **state)
+{
+	const char *schema = "faults_big";
+	const char *key = "faults:big";
+	const long total = BIG_BEFORE + BIG_ROWS;
+	char *dir = harness_temp_dir(schema);
+	char *checkpoint = harness_printf("%s/position", dir);
+	char *extra = harness_printf("queue_max_bytes = %d; batch_max_events = 200;",
+	                             OUTAGE_QUEUE_BYTES);
+	redisContext *c = rt_connect(harness_env()->redis_port);
+	struct harness_proc *proc;
+	struct fu_records records;
+	struct fu_tally tally;
+	char *source, *sinks, *config, *err, *text;
+	char file[256], txn_file[256], ck_file[256];
+	uint64_t pos, txn_pos, ck_pos;
+	long long seen = 0;
+	long deadline;
+	MYSQL *conn;
+
+	(void)state;
+	conn = make_schema(schema, file, sizeof(file), &pos);
+	rt_do(c, "DEL %s", key);
+	source = harness_source_config(file, pos);
+	sinks = stream_sink(harness_env()->redis_port, key, schema, extra);
+	config = write_config(dir, source, checkpoint, sinks);
+	proc = start_meepo(config);
+	insert_rows(conn, 1, BIG_BEFORE, 10, 10);
+	wait_all(c, key, BIG_BEFORE, proc, &records, &tally, "big transaction, before");
+	fu_records_free(&records);
+	harness_master_position(conn, txn_file, sizeof(txn_file), &txn_pos);
+	harness_sql(conn, "INSERT INTO t (id, payload) SELECT seq, REPEAT('x', 50) "
+	                  "FROM seq_%d_to_%ld", BIG_BEFORE + 1, total);
+
+	/* part of it delivered: freeze the sink, let checkpoints pass, kill */
+	deadline = now_ms() + RUN_TIMEOUT * 1000L;
+	while ((seen = xlen(c, key)) < BIG_BEFORE + 2000 && now_ms() < deadline) {
+	}
+	rt_do(c, "CLIENT PAUSE 5000 WRITE");
+	seen = xlen(c, key);
+	sleep_ms(500);
+	kill9_meepo(proc);
+	rt_do(c, "CLIENT UNPAUSE");
+	text = harness_read_file(checkpoint);
+	parse_checkpoint(text, ck_file, sizeof(ck_file), &ck_pos);
+	if (seen >= total || seen < BIG_BEFORE + 2000) {
+		fail_msg("the kill was meant for the middle of the big transaction, but %lld of %ld "
+		         "rows had arrived", seen, total);
+	}
+	if (!position_not_after(ck_file, ck_pos, txn_file, txn_pos)) {
+		fail_msg("with %lld of the big transaction's %d rows acknowledged, the checkpoint is "
+		         "%s:%llu, inside it (it starts at %s:%llu)", seen - BIG_BEFORE, BIG_ROWS,
+		         ck_file, (unsigned long long)ck_pos, txn_file, (unsigned long long)txn_pos);
+	}
+
+	proc = start_meepo(config);
+	wait_all(c, key, total, proc, &records, &tally, "big transaction");
+	err = stop_meepo(proc);
+	fu_assert_complete(&tally, total, "big transaction");
+	printf("big transaction: %d rows in one transaction (queue_max_bytes %d), kill -9 with "
+	       "%lld delivered: checkpoint %s:%llu (the transaction starts at %s:%llu); after the "
+	       "restart 0 lost, %zu duplicates\n", BIG_ROWS, OUTAGE_QUEUE_BYTES, seen - BIG_BEFORE,
+	       ck_file, (unsigned long long)ck_pos, txn_file, (unsigned long long)txn_pos,
+	       tally.duplicates);
+
+	fu_records_free(&records);
+	redisFree(c);
+	mysql_close(conn);
+	free(text);
+	free(err);
+	free(config);
+	free(sinks);
+	free(source);
+	free(extra);
+	free(checkpoint);
+	free(dir);
+}
+
+/* ---- a hung source: heartbeats ----------------------------------------------- */
+
+/* The heartbeat period the case asks for, and how long it stays idle or frozen. */
+#define HEARTBEAT_MS 1000
+#define HEARTBEAT_IDLE_MS 4000
+
+/* Set while the source server is stopped with SIGSTOP (the teardown resumes it). */
+static bool source_frozen;
+
+/* After each case: meepo killed, the source server resumed. */
+static int teardown(void **state)
+{
+	if (source_frozen) {
+		fu_source_signal(SIGCONT);
+		source_frozen = false;
+	}
+	return kill_background(state);
+}
+
+/* Returns `source` with extra keys put at the start of its section. */
+static char *source_with(const char *source, const char *keys)
+{
+	const char *brace = strchr(source, '{');
+
+	assert_non_null(brace);
+	return harness_printf("%.*s{ %s%s", (int)(brace - source), source, keys, brace + 1);
+}
+
+static void test_heartbeat(void **state)
+{
+	const char *schema = "faults_heartbeat";
+	const char *key = "faults:heartbeat";
+	char *dir = harness_temp_dir(schema);
+	redisContext *c = rt_connect(harness_env()->redis_port);
+	struct harness_proc *proc;
+	struct fu_records records;
+	struct fu_tally tally;
+	char *plain, *source, *sinks, *config, *err, *keys;
+	char file[256];
+	uint64_t pos;
+	long frozen, noticed = -1;
+	MYSQL *conn;
+
+	(void)state;
+	conn = make_schema(schema, file, sizeof(file), &pos);
+	rt_do(c, "DEL %s", key);
+	plain = harness_source_config(file, pos);
+	keys = harness_printf("heartbeat_ms = %d; connect_timeout_ms = 2000; ", HEARTBEAT_MS);
+	source = source_with(plain, keys);
+	sinks = stream_sink(harness_env()->redis_port, key, schema, "");
+	config = write_config(dir, source, NULL, sinks);
+	proc = start_meepo(config);
+	insert_rows(conn, 1, 100, 10, 10);
+	wait_all(c, key, 100, proc, &records, &tally, "heartbeat, before");
+	fu_records_free(&records);
+
+	/* idle for longer than the read timeout: heartbeats keep the connection */
+	sleep_ms(HEARTBEAT_IDLE_MS);
+	err = harness_read_file(proc->err_path);
+	if (count_of(err, "connection lost") != 0) {
+		fail_with(err, "meepo lost an idle connection although the server sends a heartbeat "
+		          "every %d ms", HEARTBEAT_MS);
+	}
+	free(err);
+
+	/* the server hangs: meepo must notice within 3 heartbeat periods (and a margin) */
+	fu_source_signal(SIGSTOP);
+	source_frozen = true;
+	frozen = now_ms();
+	while (now_ms() - frozen < 4 * HEARTBEAT_MS + 2000) {
+		err = harness_read_file(proc->err_path);
+		if (count_of(err, "connection lost") > 0) {
+			noticed = now_ms() - frozen;
+		}
+		free(err);
+		if (noticed >= 0) {
+			break;
+		}
+		sleep_ms(50);
+	}
+	fu_source_signal(SIGCONT);
+	source_frozen = false;
+	if (noticed < 0) {
+		err = harness_read_file(proc->err_path);
+		fail_with(err, "meepo did not notice a hung source within %d ms (heartbeat_ms = %d)",
+		          4 * HEARTBEAT_MS + 2000, HEARTBEAT_MS);
+	}
+	insert_rows(conn, 101, 200, 10, 10);
+	wait_all(c, key, 200, proc, &records, &tally, "heartbeat");
+	err = stop_meepo(proc);
+	fu_assert_complete(&tally, 200, "heartbeat");
+	printf("hung source (SIGSTOP, heartbeat_ms %d): idle %d ms without a false alarm, the hang "
+	       "noticed after %ld ms; 0 lost, %zu duplicates\n", HEARTBEAT_MS, HEARTBEAT_IDLE_MS,
+	       noticed, tally.duplicates);
+	if (tally.duplicates != 0) {
+		fail_with(err, "%zu duplicates after a reconnect", tally.duplicates);
+	}
+
+	fu_records_free(&records);
+	redisFree(c);
+	mysql_close(conn);
+	free(err);
+	free(config);
+	free(sinks);
+	free(source);
+	free(keys);
+	free(plain);
+	free(dir);
+}
+
+/* ---- SIGTERM while the sink is down ------------------------------------------------ */
+
+#define DRAIN_TIMEOUT_MS 2000
+
+static void test_sigterm_sink_down(void **state)
+{
+	const char *schema = "faults_drain";
+	const char *key = "faults:drain";
+	struct rt_server *server = rt_server_start("");
+	char *dir = harness_temp_dir(schema);
+	char *checkpoint = harness_printf("%s/position", dir);
+	struct harness_proc *proc;
+	struct fu_records records;
+	struct fu_tally tally;
+	char *source, *sinks, *config, *err = NULL, *text, *rest;
+	char file[256], mid_file[256], ck_file[256];
+	uint64_t pos, mid_pos, ck_pos;
+	redisContext *c;
+	long stopping, took;
+	MYSQL *conn;
+	int status;
+
+	(void)state;
+	conn = make_schema(schema, file, sizeof(file), &pos);
+	source = harness_source_config(file, pos);
+	rest = stream_sink(server->port, key, schema, "");
+	sinks = harness_printf("shutdown_timeout_ms = %d;\n%s", DRAIN_TIMEOUT_MS, rest);
+	config = write_config(dir, source, checkpoint, sinks);
+	proc = start_meepo(config);
+	insert_rows(conn, 1, 100, 10, 10);
+	c = rt_connect(server->port);
+	wait_all(c, key, 100, proc, &records, &tally, "drain, before");
+	fu_records_free(&records);
+	redisFree(c);
+	harness_master_position(conn, mid_file, sizeof(mid_file), &mid_pos);
+	rt_server_halt(server);
+	insert_rows(conn, 101, 200, 10, 10);
+	sleep_ms(500);
+
+	stopping = now_ms();
+	background = NULL;
+	status = harness_meepo_stop(proc, 20, NULL, &err);
+	took = now_ms() - stopping;
+	text = harness_read_file(checkpoint);
+	parse_checkpoint(text, ck_file, sizeof(ck_file), &ck_pos);
+	if (status != 0 && status != 1) {
+		fail_with(err, "after SIGTERM with the sink down, meepo ended with status %d "
+		          "(137: it ignored shutdown_timeout_ms = %d and was killed after 20 s)",
+		          status, DRAIN_TIMEOUT_MS);
+	}
+	if (took > DRAIN_TIMEOUT_MS + 3000) {
+		fail_with(err, "meepo took %ld ms to stop with shutdown_timeout_ms = %d", took,
+		          DRAIN_TIMEOUT_MS);
+	}
+	if (!position_not_after(ck_file, ck_pos, mid_file, mid_pos)) {
+		fail_with(err, "the checkpoint %s:%llu is past %s:%llu, the last row delivered before "
+		          "the sink went down", ck_file, (unsigned long long)ck_pos, mid_file,
+		          (unsigned long long)mid_pos);
+	}
+	if (strstr(err, "shutdown timeout") == NULL) {
+		fail_with(err, "meepo did not say that it gave up draining");
+	}
+	free(err);
+
+	rt_server_resume(server);
+	proc = start_meepo(config);
+	c = rt_connect(server->port);
+	wait_all(c, key, 200, proc, &records, &tally, "drain");
+	err = stop_meepo(proc);
+	fu_assert_complete(&tally, 200, "drain");
+	printf("SIGTERM with the sink down: stopped after %ld ms (shutdown_timeout_ms %d) with "
+	       "status %d, checkpoint %s:%llu (last delivered %s:%llu); after the restart 0 lost, "
+	       "%zu duplicates\n", took, DRAIN_TIMEOUT_MS, status, ck_file,
+	       (unsigned long long)ck_pos, mid_file, (unsigned long long)mid_pos, tally.duplicates);
+
+	fu_records_free(&records);
+	redisFree(c);
+	rt_server_stop(server);
+	mysql_close(conn);
+	free(text);
+	free(err);
+	free(config);
+	free(sinks);
+	free(rest);
+	free(source);
+	free(checkpoint);
+	free(dir);
+}
+
 /* ---- poison batch ------------------------------------------------------------- */
 
 /*
@@ -977,6 +1300,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_crash, kill_background),
 		cmocka_unit_test_teardown(test_sink_outage, kill_background),
 		cmocka_unit_test_teardown(test_source_outage, kill_background),
+		cmocka_unit_test_teardown(test_big_txn_crash, kill_background),
+		cmocka_unit_test_teardown(test_heartbeat, teardown),
+		cmocka_unit_test_teardown(test_sigterm_sink_down, kill_background),
 	};
 
 	return cmocka_run_group_tests_name("faults", tests, group_setup, NULL);
