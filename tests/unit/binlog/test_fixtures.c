@@ -280,36 +280,54 @@ static void test_every_fixture_listed(void **state)
 	assert_int_equal(n, sizeof(cases) / sizeof(cases[0]));
 }
 
-/* The exact top-level and payload event order that the origins assert. */
+/* An event order an origin asserts: top-level, or inside the payloads. */
+struct order_case {
+	const char *file;           /* fixture */
+	bool inner;                 /* order of the events inside TRANSACTION_PAYLOADs */
+	uint32_t total;             /* number of events (top-level or inner) */
+	uint32_t nlisted;           /* types listed below */
+	uint8_t order[8];           /* the types of the first nlisted events */
+};
+
+static const struct order_case orders[] = {
+	{ "v8.0.31_apecloud_mysql-bin.000057", false, 8, 8,
+	  { FDE, PREV, GTID, BINLOG_QUERY, GTID, BINLOG_TRANSACTION_PAYLOAD, GTID,
+	    BINLOG_TRANSACTION_PAYLOAD } },
+	{ "v8.0.32_rmc_transaction_compression.000001", true, 4, 4,
+	  { BINLOG_QUERY, BINLOG_TABLE_MAP, WRITE2, BINLOG_XID } },
+	{ "v8.0.28_osheroff_mysql-bin.compressed", false, 5, 5,
+	  { FDE, PREV, ANON, BINLOG_TRANSACTION_PAYLOAD, BINLOG_ROTATE } },
+	/* The Aurora padding event (type 100, ignorable) is skipped; BEGIN follows it. */
+	{ "v5.7.12-aurora_osheroff_mysql-bin.aurora-padding", false, 5, 5,
+	  { FDE, PREV, ANON, 100, BINLOG_QUERY } },
+	/* Exactly 191 and 303 events (the origin's counts). */
+	{ "v5.7.20_osheroff_mysql-bin.checksum-none", false, 191, 4, { FDE, PREV, ANON, BINLOG_QUERY } },
+	{ "v5.7.21_osheroff_mysql-bin.checksum-crc32", false, 303, 4, { FDE, PREV, ANON, BINLOG_QUERY } },
+};
+
+/* The exact event orders and totals that the origins assert. */
 static void test_event_order(void **state)
 {
-	static const uint8_t apecloud[] = { FDE, PREV, GTID, BINLOG_QUERY, GTID,
-		                            BINLOG_TRANSACTION_PAYLOAD, GTID,
-		                            BINLOG_TRANSACTION_PAYLOAD };
-	static const uint8_t compressed_inner[] = { BINLOG_QUERY, BINLOG_TABLE_MAP, WRITE2,
-		                                    BINLOG_XID };
+	const struct order_case *c = *state;
 	struct walk_stats *st = calloc(1, sizeof(*st));
 	size_t len;
-	uint8_t *buf = fixture_read("mysql", "v8.0.31_apecloud_mysql-bin.000057", &len);
+	uint8_t *buf = fixture_read("mysql", c->file, &len);
 	char err[512] = "";
 
-	(void)state;
+	assert_non_null(st);
 	assert_int_equal(walk_binlog(buf, len, st, err, sizeof(err)), 0);
-	assert_int_equal(st->nevents, sizeof(apecloud));
-	assert_memory_equal(st->order, apecloud, sizeof(apecloud));
-	free(buf);
-	memset(st, 0, sizeof(*st));
-	buf = fixture_read("mysql", "v8.0.32_rmc_transaction_compression.000001", &len);
-	assert_int_equal(walk_binlog(buf, len, st, err, sizeof(err)), 0);
-	assert_int_equal(st->ninner, sizeof(compressed_inner));
-	assert_memory_equal(st->inner_order, compressed_inner, sizeof(compressed_inner));
+	assert_int_equal(c->inner ? st->ninner : st->nevents, c->total);
+	assert_memory_equal(c->inner ? st->inner_order : st->order, c->order, c->nlisted);
 	free(buf);
 	free(st);
 }
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 2];
+	static char names[sizeof(orders) / sizeof(orders[0])][160];
+	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 1 +
+	                        sizeof(orders) / sizeof(orders[0])];
+	size_t k;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -317,6 +335,10 @@ int main(void)
 		                                (void *)&cases[i] };
 	}
 	tests[i++] = (struct CMUnitTest)cmocka_unit_test(test_every_fixture_listed);
-	tests[i++] = (struct CMUnitTest)cmocka_unit_test(test_event_order);
+	for (k = 0; k < sizeof(orders) / sizeof(orders[0]); k++) {
+		snprintf(names[k], sizeof(names[k]), "order of %s", orders[k].file);
+		tests[i++] = (struct CMUnitTest){ names[k], test_event_order, NULL, NULL,
+		                                  (void *)&orders[k] };
+	}
 	return _cmocka_run_group_tests("binlog-fixtures", tests, i, NULL, NULL);
 }

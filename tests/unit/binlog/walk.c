@@ -268,6 +268,7 @@ static int walk_events(struct walk *w, const struct binlog_format *outer, const 
 			goto fail;
 		}
 		note_event(w->st, h.type, nested);
+		w->st->timestamp = h.timestamp;
 		if (h.type == BINLOG_FORMAT_DESCRIPTION && !nested) {
 			if (binlog_format_parse(event, h.event_len, &fmt, why, sizeof(why)) < 0) {
 				goto fail;

@@ -41,6 +41,7 @@ struct walk_stats {
 	char tables[WALK_TABLES][160];  /* "schema.table:t1,t2,..." column types */
 	bool lenient_crc;               /* count CRC mismatches instead of failing (fuzzing) */
 	uint32_t bad_checksums;         /* mismatches let through when lenient_crc */
+	uint32_t timestamp;             /* header timestamp of the event being decoded */
 	walk_row_fn on_row;             /* optional row callback */
 	void *arg;                      /* its argument */
 };
