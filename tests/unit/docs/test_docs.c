@@ -19,6 +19,7 @@
  *    (the getter's destination before the call, or conf_load; #defines of
  *    core/config*.h resolved), the row's default is that number.
  *
+ * The loader's side is read by loader_model.c, Markdown by markdown.c.
  * Each test collects every difference and fails once, listing them all as
  * file:line: what. The checkers themselves are tested on deliberately
  * drifted input (test_checker_*), so that a passing run means something.
@@ -43,53 +44,14 @@
 #include <cmocka.h>
 
 #include "cscan.h"
+#include "loader_model.h"
 #include "markdown.h"
+#include "report.h"
 
 /* The configuration reference and the directory of per-sink pages. */
 #define CONF_DOC "docs/configuration.md"
 #define SINK_DOCS "docs/sinks"
 #define CORE_DIR "core"
-
-/* Differences found, as lines of text. */
-struct report {
-	FILE *f;            /* memstream over text */
-	char *text;         /* the lines so far */
-	size_t len;         /* strlen(text) */
-	size_t count;       /* lines reported */
-};
-
-static void report_open(struct report *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->f = open_memstream(&r->text, &r->len);
-	assert_non_null(r->f);
-}
-
-static void report(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Adds one line to the report. */
-static void report(struct report *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(r->f, fmt, ap);
-	va_end(ap);
-	fputc('\n', r->f);
-	r->count++;
-}
-
-/* Closes the stream; the text stays until report_free(). */
-static void report_close(struct report *r)
-{
-	fclose(r->f);
-	r->f = NULL;
-}
-
-static void report_free(struct report *r)
-{
-	free(r->text);
-}
 
 /* Fails the test with every line of the report, if there is any. */
 static void report_assert_empty(struct report *r, const char *what)
@@ -398,363 +360,6 @@ static void test_sink_docs_match_plugins(void **state)
 
 /* ---- core keys ------------------------------------------------------------------ */
 
-/* Where the keys read by one function of the loader (core/config*.c) are documented. */
-struct section_map {
-	const char *function;   /* the parser in the loader (core/config*.c) */
-	const char *section;    /* the key path prefix, as in messages ("source.start") */
-	const char *heading;    /* the heading of configuration.md above its key table */
-};
-
-static const struct section_map section_maps[] = {
-	{ "conf_parse_source", "source", "source" },
-	{ "parse_password", "source", "source" },
-	{ "parse_start", "source.start", "Start positions" },
-	{ "parse_checkpoint", "checkpoint", "checkpoint" },
-	{ "parse_log", "log", "log" },
-	{ "parse_metrics", "metrics", "metrics" },
-	{ "parse_sink", "sinks", "sinks" },
-	{ "parse_sink_names", "sinks", "sinks" },
-	{ "parse_route", "routes", "routes" },
-};
-
-/* What the loader says about one key. */
-struct core_key {
-	const char *heading;    /* its table's heading in configuration.md */
-	const char *section;    /* its section, for messages */
-	char *name;             /* the key */
-	const char *getter;     /* "conf_get_string", ... or NULL if not seen */
-	long long lo, hi;       /* integer range (get_int, get_u32) */
-	char **choices;         /* get_choice: the allowed strings */
-	size_t nchoices;        /* entries in choices */
-	bool required;          /* conf_get_string(..., true, ...) or conf_require() */
-	char *def;              /* default assigned as a literal, or NULL */
-};
-
-/* One source file of the loader. */
-struct source_file {
-	char *path;                 /* e.g. "core/config_source.c" */
-	char *text;                 /* its text */
-	struct c_function *fns;     /* its functions */
-	size_t nfns;                /* entries in fns */
-};
-
-/* Everything read from the loader's sources. */
-struct core_model {
-	struct source_file *files;  /* the files read */
-	size_t nfiles;              /* entries in files */
-	size_t typed;               /* keys whose getter call was found */
-	struct c_macros macros;     /* #defines of the files, for defaults and limits */
-	struct core_key *keys;      /* every key of every key array */
-	size_t nkeys;               /* entries in keys */
-	char **top;                 /* top-level keys (sections[]) */
-	size_t ntop;                /* entries in top */
-};
-
-static const struct section_map *map_function(const char *name)
-{
-	for (size_t i = 0; i < sizeof(section_maps) / sizeof(section_maps[0]); i++) {
-		if (strcmp(section_maps[i].function, name) == 0) {
-			return &section_maps[i];
-		}
-	}
-	return NULL;
-}
-
-static const struct section_map *map_section(const char *section)
-{
-	for (size_t i = 0; i < sizeof(section_maps) / sizeof(section_maps[0]); i++) {
-		if (strcmp(section_maps[i].section, section) == 0) {
-			return &section_maps[i];
-		}
-	}
-	return NULL;
-}
-
-/* Adds the keys of one array to the model. */
-static void add_keys(struct core_model *m, const struct section_map *map, char **names, long n)
-{
-	for (long i = 0; i < n; i++) {
-		struct core_key *k;
-
-		m->keys = realloc(m->keys, (m->nkeys + 1) * sizeof(*m->keys));
-		assert_non_null(m->keys);
-		k = &m->keys[m->nkeys++];
-		memset(k, 0, sizeof(*k));
-		k->heading = map->heading;
-		k->section = map->section;
-		k->name = names[i];
-	}
-	free(names);
-}
-
-static struct core_key *find_key(struct core_model *m, const char *section, const char *name)
-{
-	for (size_t i = 0; i < m->nkeys; i++) {
-		if (strcmp(m->keys[i].section, section) == 0 && strcmp(m->keys[i].name, name) == 0) {
-			return &m->keys[i];
-		}
-	}
-	return NULL;
-}
-
-/* Returns a copy of a string literal's content ("\"x\"" -> "x"), or NULL if arg is not one. */
-static char *literal(const char *arg)
-{
-	size_t n = strlen(arg);
-
-	return n >= 2 && arg[0] == '"' && arg[n - 1] == '"' ? strndup(arg + 1, n - 2) : NULL;
-}
-
-/*
- * The loader's getters (core/config_loader.h) whose calls the test reads:
- * (ld, group, label, "key", ...), the rest as in get_* below.
- */
-static const char *const getters[] = {
-	"conf_get_string", "conf_get_int", "conf_get_u32", "conf_get_choice", "conf_require",
-};
-
-/* Stores v as the key's default, in decimal. */
-static void set_default(struct core_key *k, long long v)
-{
-	free(k->def);
-	k->def = NULL;
-	assert_true(asprintf(&k->def, "%lld", v) > 0);
-}
-
-/*
- * The default of an integer key is what its getter's destination holds
- * before the call: "DEST = EXPR;" in the same function ("sk->retry_max_ms =
- * 30000;", "int64_t queue = SINK_DEFAULT_QUEUE_MAX_BYTES;"), when EXPR is
- * a constant. Otherwise (e.g. "int64_t port = src->port;") conf_load's
- * assignment counts (scan_defaults()).
- */
-static void destination_default(struct core_model *m, const struct c_function *fn,
-                                const char *dest, struct core_key *k)
-{
-	const char *end = fn->body + fn->len;
-	const char *p = fn->body;
-	char pattern[128];
-	long long v;
-
-	dest += *dest == '&';
-	snprintf(pattern, sizeof(pattern), "%s = ", dest);
-	while ((p = memmem(p, (size_t)(end - p), pattern, strlen(pattern))) != NULL) {
-		const char *expr = p + strlen(pattern);
-		const char *semi = memchr(expr, ';', (size_t)(end - expr));
-		bool whole = p > fn->body && (p[-1] == ' ' || p[-1] == '\t');
-		char *text;
-
-		p = expr;
-		if (!whole || semi == NULL) {
-			continue;
-		}
-		text = strndup(expr, (size_t)(semi - expr));
-		assert_non_null(text);
-		if (c_eval(text, &m->macros, &v) == 0) {
-			set_default(k, v);
-		}
-		free(text);
-	}
-}
-
-/* Records one getter call's facts on its key. */
-static void apply_getter(struct core_model *m, const struct source_file *file,
-                         const struct c_function *fn, const char *getter, char **args,
-                         size_t nargs, struct report *r)
-{
-	const struct section_map *map = map_function(fn->name);
-	char *name = nargs > 3 ? literal(args[3]) : NULL;
-	struct core_key *k;
-
-	if (name == NULL) {
-		return; /* a helper passing its parameters on */
-	}
-	k = map != NULL ? find_key(m, map->section, name) : NULL;
-	if (map == NULL) {
-		report(r, "%s:%u: %s() reads key '%s' but the docs test does not know where %s() "
-		       "is documented: add it to section_maps in tests/unit/docs/test_docs.c",
-		       file->path, fn->line, fn->name, name, fn->name);
-	} else if (k == NULL) {
-		report(r, "%s:%u: %s() reads key '%s.%s', which is not in its key array", file->path,
-		       fn->line, fn->name, map->section, name);
-	} else if (strcmp(getter, "conf_require") == 0) {
-		k->required = true;
-	} else {
-		m->typed += k->getter == NULL;
-		k->getter = getter;
-		if (strcmp(getter, "conf_get_string") == 0) {
-			k->required = k->required || (nargs > 4 && strcmp(args[4], "true") == 0);
-		} else if (strcmp(getter, "conf_get_choice") == 0 && nargs > 4) {
-			long n = c_string_array(fn->body, fn->len, args[4], &k->choices);
-
-			k->nchoices = n > 0 ? (size_t)n : 0;
-		} else if (nargs > 6) {
-			if (c_eval(args[4], &m->macros, &k->lo) != 0 ||
-			    c_eval(args[5], &m->macros, &k->hi) != 0) {
-				report(r, "%s:%u: %s(): the docs test cannot evaluate the range %s..%s "
-				       "of '%s'", file->path, fn->line, fn->name, args[4], args[5], name);
-			}
-			destination_default(m, fn, args[6], k);
-		}
-	}
-	free(name);
-}
-
-/* Finds every getter call of function fn. */
-static void scan_getters(struct core_model *m, const struct source_file *file,
-                         const struct c_function *fn, struct report *r)
-{
-	for (size_t g = 0; g < sizeof(getters) / sizeof(getters[0]); g++) {
-		char pattern[64];
-		const char *p = fn->body;
-		const char *end = fn->body + fn->len;
-
-		snprintf(pattern, sizeof(pattern), "%s(ld,", getters[g]);
-		while ((p = memmem(p, (size_t)(end - p), pattern, strlen(pattern))) != NULL) {
-			char **args;
-			size_t nargs;
-
-			if (p == fn->body || (p[-1] != '_' && !('a' <= p[-1] && p[-1] <= 'z'))) {
-				nargs = c_call_args(p + strlen(getters[g]), &args);
-				apply_getter(m, file, fn, getters[g], args, nargs, r);
-				c_strings_free(args, nargs);
-			}
-			p += strlen(pattern);
-		}
-	}
-}
-
-/*
- * Records the defaults conf_load() assigns, "out->SECTION.KEY = EXPR;" with
- * a constant EXPR, for keys whose getter left none (destination_default()).
- * Other assignments (internal fields, enum values) are not keys.
- */
-static void scan_defaults(struct core_model *m, const struct c_function *fn)
-{
-	const char *p = fn->body;
-	const char *end = fn->body + fn->len;
-
-	if (strcmp(fn->name, "conf_load") != 0) {
-		return;
-	}
-	while ((p = memmem(p, (size_t)(end - p), "\tout->", 6)) != NULL) {
-		char lhs[128], rhs[128];
-		char *dot;
-		struct core_key *k;
-		long long v;
-
-		p += 6;
-		if (sscanf(p, "%127[a-z_.] = %127[^;\n];", lhs, rhs) != 2) {
-			continue;
-		}
-		dot = strchr(lhs, '.');
-		if (dot == NULL) {
-			continue; /* a top-level scalar: documented in prose */
-		}
-		*dot = '\0';
-		k = find_key(m, lhs, dot + 1);
-		if (k != NULL && k->def == NULL && c_eval(rhs, &m->macros, &v) == 0) {
-			set_default(k, v);
-		}
-	}
-}
-
-/* Finds the file-scope array `name` in the loader's files; fails the test without one. */
-static size_t model_array(const struct core_model *m, const char *name, char ***out)
-{
-	for (size_t f = 0; f < m->nfiles; f++) {
-		long n = c_string_array(m->files[f].text, strlen(m->files[f].text), name, out);
-
-		if (n > 0) {
-			return (size_t)n;
-		}
-		c_strings_free(*out, n > 0 ? (size_t)n : 0);
-	}
-	fail_msg("no %s[] array in the loader's sources (core/config*.c)", name);
-	return 0;
-}
-
-/* Reads the keys of one file's functions into the model. */
-static void model_keys(struct core_model *m, const struct source_file *file, struct report *r)
-{
-	for (size_t i = 0; i < file->nfns; i++) {
-		const struct c_function *fn = &file->fns[i];
-		const struct section_map *map = map_function(fn->name);
-		char **names;
-		long n = c_string_array(fn->body, fn->len, "keys", &names);
-
-		if (n >= 0 && map == NULL) {
-			report(r, "%s:%u: %s() has a keys[] array, but the docs test does not know "
-			       "where it is documented: add it to section_maps in "
-			       "tests/unit/docs/test_docs.c", file->path, fn->line, fn->name);
-			c_strings_free(names, (size_t)n);
-		} else if (n >= 0) {
-			add_keys(m, map, names, n);
-		}
-	}
-}
-
-/*
- * Reads the loader's source files (paths, NULL-terminated) into the model:
- * first every key array, then every getter call and default. Problems with
- * the sources go to r.
- */
-static void model_load(struct core_model *m, char *const *paths, struct report *r)
-{
-	char **names;
-	size_t n;
-
-	memset(m, 0, sizeof(*m));
-	for (; *paths != NULL; paths++) {
-		struct source_file *file;
-		int e;
-
-		m->files = realloc(m->files, (m->nfiles + 1) * sizeof(*m->files));
-		assert_non_null(m->files);
-		file = &m->files[m->nfiles++];
-		memset(file, 0, sizeof(*file));
-		file->path = strdup(*paths);
-		e = md_read(*paths, &file->text);
-		if (e != 0) {
-			fail_msg("%s: %s", *paths, strerror(e));
-		}
-		file->nfns = c_functions(file->text, &file->fns);
-		c_macros_scan(file->text, &m->macros);
-		model_keys(m, file, r);
-	}
-	n = model_array(m, "sink_core_keys", &names);
-	add_keys(m, map_section("sinks"), names, (long)n);
-	m->ntop = model_array(m, "sections", &m->top);
-	for (size_t f = 0; f < m->nfiles; f++) {
-		for (size_t i = 0; i < m->files[f].nfns; i++) {
-			scan_getters(m, &m->files[f], &m->files[f].fns[i], r);
-		}
-	}
-	for (size_t f = 0; f < m->nfiles; f++) {
-		for (size_t i = 0; i < m->files[f].nfns; i++) {
-			scan_defaults(m, &m->files[f].fns[i]);
-		}
-	}
-}
-
-static void model_free(struct core_model *m)
-{
-	for (size_t i = 0; i < m->nkeys; i++) {
-		free(m->keys[i].name);
-		free(m->keys[i].def);
-		c_strings_free(m->keys[i].choices, m->keys[i].nchoices);
-	}
-	free(m->keys);
-	c_strings_free(m->top, m->ntop);
-	c_macros_free(&m->macros);
-	for (size_t f = 0; f < m->nfiles; f++) {
-		c_functions_free(m->files[f].fns, m->files[f].nfns);
-		free(m->files[f].text);
-		free(m->files[f].path);
-	}
-	free(m->files);
-}
-
 /* Writes a limit as the docs write it: decimal, or 2^k for a large power of two. */
 static void render_limit(long long v, char *out, size_t outlen)
 {
@@ -785,15 +390,23 @@ static void check_choices(const struct core_key *k, const char *path, const char
 	}
 	for (const char *p = strchr(cell, '`'); p != NULL; p = strchr(p, '`')) {
 		char *code = md_code_span(p);
-		char *value = code != NULL ? literal(code) : NULL;
+		size_t i = 0;
 
-		if (value == NULL || !contains(k->choices, k->nchoices, value)) {
+		while (code != NULL && i < k->nchoices) {
+			char quoted[80];
+
+			snprintf(quoted, sizeof(quoted), "\"%s\"", k->choices[i]);
+			if (strcmp(code, quoted) == 0) {
+				break;
+			}
+			i++;
+		}
+		if (code == NULL || i == k->nchoices) {
 			report(r, "%s:%u: %s.%s: type lists `%s`, which the loader does not accept",
 			       path, line, k->section, k->name, code != NULL ? code : p);
 		}
 		p = strchr(p + 1, '`');
 		p = p != NULL ? p + 1 : NULL;
-		free(value);
 		free(code);
 	}
 }
