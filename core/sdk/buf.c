@@ -18,8 +18,8 @@
 
 #define BUF_MIN_CAP 64u
 
-/* Makes room for `extra` more bytes plus the terminating NUL. */
-static void buf_reserve(struct meepo_buf *buf, size_t extra)
+/* The slow path of buf_reserve(): grows the allocation. */
+static void __attribute__((noinline)) buf_grow(struct meepo_buf *buf, size_t extra)
 {
 	size_t need;
 	size_t cap;
@@ -30,9 +30,6 @@ static void buf_reserve(struct meepo_buf *buf, size_t extra)
 		abort();
 	}
 	need = buf->len + extra + 1;
-	if (need <= buf->cap) {
-		return;
-	}
 	cap = buf->cap < BUF_MIN_CAP ? BUF_MIN_CAP : buf->cap;
 	while (cap < need) {
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
@@ -44,6 +41,14 @@ static void buf_reserve(struct meepo_buf *buf, size_t extra)
 	}
 	buf->data = data;
 	buf->cap = cap;
+}
+
+/* Makes room for `extra` more bytes plus the terminating NUL. */
+static inline void buf_reserve(struct meepo_buf *buf, size_t extra)
+{
+	if (buf->cap - buf->len <= extra) { /* also true for an empty buffer (cap 0) */
+		buf_grow(buf, extra);
+	}
 }
 
 void meepo_buf_append(struct meepo_buf *buf, const void *data, size_t n)
