@@ -105,7 +105,7 @@ void types_cases_free(struct types_cases *list);
 
 /* How a column's SELECT text maps to meepo's JSON (docs/events.md). */
 enum types_kind {
-	KIND_INT,       /* number, the same digits */
+	KIND_INT,       /* number, the same digits (less ZEROFILL's leading zeros) */
 	KIND_YEAR,      /* number: "0000" is 0 */
 	KIND_FLOAT,     /* number that reads back as the same float, shortest digits */
 	KIND_DOUBLE,    /* number, the same text */

@@ -20,7 +20,7 @@ const struct types_static_case types_static_cases[] = {
 	{ "ints",
 	  "CREATE TABLE ints (id INT PRIMARY KEY, t TINYINT, tu TINYINT UNSIGNED, s SMALLINT, "
 	  "su SMALLINT UNSIGNED, m MEDIUMINT, mu MEDIUMINT UNSIGNED, i INT, iu INT UNSIGNED, "
-	  "b BIGINT, bu BIGINT UNSIGNED, bo BOOLEAN, se SERIAL)",
+	  "b BIGINT, bu BIGINT UNSIGNED, bo BOOLEAN, se SERIAL, z INT(6) ZEROFILL)",
 	  { { TYPES_INSERT,
 	      "INSERT INTO ints (id, t, tu, s, su, m, mu, i, iu, b, bu, bo) VALUES "
 	      "(1, -128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, 0, 0), "
@@ -32,8 +32,9 @@ const struct types_static_case types_static_cases[] = {
 	      "(6, 1000, -1, 100000, -1, 1e8, -1, 1e10, -1, 1e20, -1, 1000)",
 	      "id <= 6", NULL, NULL, NULL },
 	    { TYPES_INSERT,
-	      "INSERT INTO ints (id, b, bu, se) VALUES (7, -4611686018427387904, "
-	      "9223372036854775808, 18446744073709551615), (8, 4294967296, 4294967296, 1000)",
+	      "INSERT INTO ints (id, b, bu, se, z) VALUES (7, -4611686018427387904, "
+	      "9223372036854775808, 18446744073709551615, 42), (8, 4294967296, 4294967296, 1000, "
+	      "4294967295)",
 	      "id IN (7, 8)", NULL, NULL, NULL },
 	    { TYPES_UPDATE,
 	      "UPDATE ints SET t = -t, s = -s, m = -m, i = -i, b = -b, tu = tu + 1 WHERE id = 4",
@@ -320,6 +321,15 @@ const struct types_static_case types_static_cases[] = {
 	      "TRUE", NULL, NULL, NULL },
 	    { TYPES_DELETE, "DELETE FROM parts_key WHERE id <= 4 ORDER BY id", "id <= 4", NULL,
 	      NULL, NULL },
+	    { 0, NULL, NULL, NULL, NULL, NULL } } },
+	/* Names that JSON must escape: quotes, backslash, spaces, non-ASCII. */
+	{ "odd \"names\" é",
+	  "CREATE TABLE `odd \"names\" é` (id INT PRIMARY KEY, `col\"q` INT, `spa ce` VARCHAR(5), "
+	  "`é€` INT, `back\\slash` INT)",
+	  { { TYPES_INSERT, "INSERT INTO `odd \"names\" é` VALUES (1, 2, 'x y', 3, 4)", "id = 1",
+	      NULL, NULL, NULL },
+	    { TYPES_UPDATE, "UPDATE `odd \"names\" é` SET `col\"q` = 5, `back\\slash` = NULL",
+	      "id = 1", NULL, NULL, NULL },
 	    { 0, NULL, NULL, NULL, NULL, NULL } } },
 	/* MariaDB's own types: logged as their bytes (docs/events.md, known differences). */
 	{ "mariadb_types",
