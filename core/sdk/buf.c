@@ -18,8 +18,7 @@
 
 #define BUF_MIN_CAP 64u
 
-/* The slow path of buf_reserve(): grows the allocation. */
-static void __attribute__((noinline)) buf_grow(struct meepo_buf *buf, size_t extra)
+void meepo_buf_reserve(struct meepo_buf *buf, size_t extra)
 {
 	size_t need;
 	size_t cap;
@@ -30,6 +29,9 @@ static void __attribute__((noinline)) buf_grow(struct meepo_buf *buf, size_t ext
 		abort();
 	}
 	need = buf->len + extra + 1;
+	if (need <= buf->cap) {
+		return;
+	}
 	cap = buf->cap < BUF_MIN_CAP ? BUF_MIN_CAP : buf->cap;
 	while (cap < need) {
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
@@ -43,35 +45,6 @@ static void __attribute__((noinline)) buf_grow(struct meepo_buf *buf, size_t ext
 	buf->cap = cap;
 }
 
-/* Makes room for `extra` more bytes plus the terminating NUL. */
-static inline void buf_reserve(struct meepo_buf *buf, size_t extra)
-{
-	if (buf->cap - buf->len <= extra) { /* also true for an empty buffer (cap 0) */
-		buf_grow(buf, extra);
-	}
-}
-
-void meepo_buf_append(struct meepo_buf *buf, const void *data, size_t n)
-{
-	buf_reserve(buf, n);
-	if (n > 0) {
-		memcpy(buf->data + buf->len, data, n);
-	}
-	buf->len += n;
-	buf->data[buf->len] = '\0';
-}
-
-void meepo_buf_puts(struct meepo_buf *buf, const char *s)
-{
-	meepo_buf_append(buf, s, strlen(s));
-}
-
-void meepo_buf_putc(struct meepo_buf *buf, char c)
-{
-	buf_reserve(buf, 1);
-	buf->data[buf->len++] = c;
-	buf->data[buf->len] = '\0';
-}
 
 void meepo_buf_printf(struct meepo_buf *buf, const char *fmt, ...)
 {
@@ -79,7 +52,7 @@ void meepo_buf_printf(struct meepo_buf *buf, const char *fmt, ...)
 	int n;
 
 	/* First try into the room there is; retry once with the exact size. */
-	buf_reserve(buf, 0);
+	meepo_buf_reserve(buf, 0);
 	va_start(ap, fmt);
 	n = vsnprintf(buf->data + buf->len, buf->cap - buf->len, fmt, ap);
 	va_end(ap);
@@ -88,7 +61,7 @@ void meepo_buf_printf(struct meepo_buf *buf, const char *fmt, ...)
 		abort();
 	}
 	if ((size_t)n >= buf->cap - buf->len) {
-		buf_reserve(buf, (size_t)n);
+		meepo_buf_reserve(buf, (size_t)n);
 		va_start(ap, fmt);
 		vsnprintf(buf->data + buf->len, buf->cap - buf->len, fmt, ap);
 		va_end(ap);
@@ -98,13 +71,26 @@ void meepo_buf_printf(struct meepo_buf *buf, const char *fmt, ...)
 
 void sdk_append_uint(struct meepo_buf *buf, uint64_t v)
 {
+	/* Two digits per division: "00" "01" ... "99". */
+	static const char pairs[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
 	char digits[20];
 	size_t n = sizeof(digits);
 
-	do {
-		digits[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		digits[--n] = pairs[2 * r + 1];
+		digits[--n] = pairs[2 * r];
+	}
+	if (v >= 10) {
+		digits[--n] = pairs[2 * v + 1];
+		digits[--n] = pairs[2 * v];
+	} else {
+		digits[--n] = (char)('0' + v);
+	}
 	meepo_buf_append(buf, digits + n, sizeof(digits) - n);
 }
 

@@ -246,6 +246,29 @@ static inline bool ends_run(uint8_t c, bool json)
 	return c >= 0x80 || (json && (c < 0x20 || c == '"' || c == '\\'));
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* A byte of x is zero (the classic SWAR test). */
+static inline uint64_t has_zero(uint64_t x)
+{
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* True if the 8 bytes at p may all be copied as is (none ends a run). */
+static inline bool plain8(const uint8_t *p, bool json)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	if (v & HIGHS) {
+		return false;
+	}
+	/* ASCII only from here: a byte < 0x20 borrows into its high bit. */
+	return !json || ((((v - 0x20 * ONES) & HIGHS) | has_zero(v ^ ('"' * ONES)) |
+	                  has_zero(v ^ ('\\' * ONES))) == 0);
+}
+
 /* Appends an ASCII byte that needs_escape() flagged, as a JSON escape. */
 static void put_json_escape(struct meepo_buf *buf, uint8_t c)
 {
@@ -286,6 +309,10 @@ void sdk_append_utf8(struct meepo_buf *buf, const uint8_t *p, size_t len, enum s
 	size_t n;
 
 	while (i < len) {
+		if (len - i >= 8 && plain8(p + i, json)) {
+			i += 8;
+			continue;
+		}
 		if (!ends_run(p[i], json)) {
 			i++;
 			continue;

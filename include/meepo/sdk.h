@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <meepo/api.h>
 #include <meepo/event.h>
@@ -43,12 +44,41 @@ struct meepo_buf {
 	size_t cap;     /* bytes allocated */
 };
 
-/* Appends n bytes. Aborts the process if memory is exhausted. */
-MEEPO_API void meepo_buf_append(struct meepo_buf *buf, const void *data, size_t n);
+/*
+ * Makes room for `extra` more bytes and the NUL. Aborts the process if
+ * memory is exhausted. The appenders below call it only when needed: they
+ * are inline because formatting calls them for every token.
+ */
+MEEPO_API void meepo_buf_reserve(struct meepo_buf *buf, size_t extra);
+
+/* Appends n bytes. */
+static inline void meepo_buf_append(struct meepo_buf *buf, const void *data, size_t n)
+{
+	if (buf->cap - buf->len <= n) { /* also for an empty buffer (cap 0) */
+		meepo_buf_reserve(buf, n);
+	}
+	if (n > 0) {
+		memcpy(buf->data + buf->len, data, n);
+	}
+	buf->len += n;
+	buf->data[buf->len] = '\0';
+}
+
 /* Appends a NUL-terminated string. */
-MEEPO_API void meepo_buf_puts(struct meepo_buf *buf, const char *s);
+static inline void meepo_buf_puts(struct meepo_buf *buf, const char *s)
+{
+	meepo_buf_append(buf, s, strlen(s));
+}
+
 /* Appends one byte. */
-MEEPO_API void meepo_buf_putc(struct meepo_buf *buf, char c);
+static inline void meepo_buf_putc(struct meepo_buf *buf, char c)
+{
+	if (buf->cap - buf->len <= 1) {
+		meepo_buf_reserve(buf, 1);
+	}
+	buf->data[buf->len++] = c;
+	buf->data[buf->len] = '\0';
+}
 /* Appends printf-formatted text. */
 MEEPO_API void meepo_buf_printf(struct meepo_buf *buf, const char *fmt, ...) MEEPO_PRINTF(2, 3);
 /* Empties the buffer, keeping its memory for reuse. */
