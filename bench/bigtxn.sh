@@ -27,7 +27,8 @@
 # "4194304 16777216 67108864 268435456": 4, 16, 64 (meepo's default) and 256
 # MiB), BENCH_MYSQL_PORTS (33330-33339). Everything lives in
 # $MEEPO_RUN_DIR (default /tmp/meepo-bigtxn, up to about 2.5 GB while it runs)
-# and the server is stopped by pid on exit. See bench/README-bigtxn.md.
+# and the server is stopped by pid and the dir removed on exit. See
+# bench/README-bigtxn.md.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -52,7 +53,7 @@ rm -rf "$MEEPO_RUN_DIR"
 mkdir -p "$MEEPO_RUN_DIR/work"
 chmod 0755 "$MEEPO_RUN_DIR"
 WORK=$MEEPO_RUN_DIR/work
-trap svc_stop_all EXIT
+trap 'svc_stop_all; rm -rf "$MEEPO_RUN_DIR"' EXIT
 
 port=$(svc_free_port "${MY_PORTS%-*}" "${MY_PORTS#*-}")
 svc_start_mariadb bigtxn "$port" meepo
