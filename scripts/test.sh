@@ -36,6 +36,11 @@ while (($# > 0)); do
 	shift
 done
 
+# Upper bounds, in seconds, of each test pass (a passing run needs far less).
+LIMIT_TESTS=${MEEPO_TEST_LIMIT:-600}
+LIMIT_ASAN=${MEEPO_TEST_LIMIT_ASAN:-900}
+LIMIT_VALGRIND=${MEEPO_TEST_LIMIT_VALGRIND:-600}
+
 SUMMARY=()
 FAILED=0
 STARTED=$SECONDS
@@ -68,12 +73,15 @@ build() {
 	ninja -C "$dir"
 }
 
-# run_tests DIR MESON_TEST_ARGS...: every suite; integration tests are
-# is_parallel false, so meson runs them one at a time.
+# run_tests LIMIT DIR MESON_TEST_ARGS...: every suite; integration tests are
+# is_parallel false, so meson runs them one at a time. A pass taking longer
+# than LIMIT seconds is stopped (a test whose children outlive it makes
+# meson wait for their output until the test's own timeout).
 run_tests() {
-	local dir=$1
-	shift
-	meson test -C "$dir" --print-errorlogs --num-processes 2 "$@" "${TEST_ARGS[@]}"
+	local limit=$1 dir=$2
+	shift 2
+	timeout --kill-after=30 "$limit" \
+		meson test -C "$dir" --print-errorlogs --num-processes 2 "$@" "${TEST_ARGS[@]}"
 }
 
 # Starts the test servers once, for both passes.
@@ -125,7 +133,7 @@ main() {
 
 	if step "build (build-test)" build build-test; then
 		ensure_servers || { print_summary; return 1; }
-		step "tests (build-test)" run_tests build-test
+		step "tests (build-test)" run_tests "$LIMIT_TESTS" build-test
 	fi
 	if ((SANITIZE == 1)) && step "build (build-asan, ASan+UBSan)" build build-asan \
 		-Db_sanitize=address,undefined -Db_lundef=false; then
@@ -133,10 +141,11 @@ main() {
 		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:halt_on_error=1} \
 			LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0} \
 			UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-			step "tests (build-asan, ASan+UBSan)" run_tests build-asan --timeout-multiplier 3
+			step "tests (build-asan, ASan+UBSan)" run_tests "$LIMIT_ASAN" build-asan \
+			--timeout-multiplier 2
 	fi
 	if ((SANITIZE == 1)) && [[ -x build-test/core/meepo ]]; then
-		step "unit tests under valgrind (build-test)" run_tests build-test --suite unit \
+		step "unit tests under valgrind (build-test)" run_tests "$LIMIT_VALGRIND" build-test --suite unit \
 			--timeout-multiplier 10 --wrap "valgrind -q --error-exitcode=99 \
 			--leak-check=full --errors-for-leak-kinds=definite,indirect \
 			--show-leak-kinds=definite,indirect --suppressions=$ROOT/scripts/valgrind.supp"

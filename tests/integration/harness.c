@@ -5,7 +5,13 @@
  * Every failure ends the current cmocka test through fail_msg(), so the
  * helpers return only good results. Texts are built with open_memstream().
  *
- * Concurrency: the test's thread only; harness_env() caches into a static.
+ * A failed test jumps past its harness_meepo_stop(), so every meepo still
+ * running is remembered and SIGKILLed at exit; each also gets
+ * PR_SET_PDEATHSIG, so that it dies with a test process that crashes. No
+ * child may outlive the test: meson would wait for it.
+ *
+ * Concurrency: the test's thread only; harness_env() and the list of
+ * running processes are statics.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -447,6 +454,51 @@ void harness_assert_text(const char *actual, const char *expected)
 
 /* ---- running meepo --------------------------------------------------------- */
 
+/* Most meepo processes one test program runs at once. */
+#define MAX_PROCS 64
+
+/* Processes started and not yet reaped, killed at exit. */
+static struct harness_proc *running[MAX_PROCS];
+
+/* atexit(): kills every meepo a failed test left behind. */
+static void kill_leftovers(void)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_PROCS; i++) {
+		if (running[i] != NULL && running[i]->pid > 0) {
+			kill(running[i]->pid, SIGKILL);
+			waitpid(running[i]->pid, NULL, 0);
+		}
+	}
+}
+
+/* Adds proc to (add) or removes it from the running list. */
+static void track(struct harness_proc *proc, bool add)
+{
+	static bool registered;
+	size_t i;
+
+	if (!registered) {
+		atexit(kill_leftovers);
+		registered = true;
+	}
+	for (i = 0; i < MAX_PROCS; i++) {
+		if (add && running[i] == NULL) {
+			running[i] = proc;
+			return;
+		}
+		if (!add && running[i] == proc) {
+			running[i] = NULL;
+			return;
+		}
+	}
+	if (add) {
+		kill(proc->pid, SIGKILL);
+		die("more than %d meepo processes running at once", MAX_PROCS);
+	}
+}
+
 /* Starts meepo with its output going to files in a new temp dir. */
 static struct harness_proc *spawn_meepo(const char *config_path, bool exit_at_end,
                                         const char *const *args)
@@ -456,7 +508,7 @@ static struct harness_proc *spawn_meepo(const char *config_path, bool exit_at_en
 	size_t nargs = 0, i, argc = 0;
 	char *exe, *dir;
 	char **argv;
-	pid_t pid;
+	pid_t pid, parent;
 
 	while (args != NULL && args[nargs] != NULL) {
 		nargs++;
@@ -485,6 +537,7 @@ static struct harness_proc *spawn_meepo(const char *config_path, bool exit_at_en
 		argv[argc++] = (char *)args[i];
 	}
 	argv[argc] = NULL;
+	parent = getpid();
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -496,7 +549,8 @@ static struct harness_proc *spawn_meepo(const char *config_path, bool exit_at_en
 		int err = open(proc->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 		if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
-		    dup2(err, 2) < 0) {
+		    dup2(err, 2) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+		    getppid() != parent) {
 			_exit(126);
 		}
 		execv(exe, argv);
@@ -504,6 +558,7 @@ static struct harness_proc *spawn_meepo(const char *config_path, bool exit_at_en
 		_exit(127);
 	}
 	proc->pid = pid;
+	track(proc, true);
 	free(argv);
 	free(exe);
 	free(dir);
@@ -531,6 +586,7 @@ static bool reap(struct harness_proc *proc, int timeout_ms, int *status)
 		sleep_ms(POLL_MS);
 	}
 	proc->pid = 0;
+	track(proc, false);
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
 	return true;
 }

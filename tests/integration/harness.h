@@ -24,6 +24,12 @@
  * Ownership: every returned char * is malloc'ed and owned by the caller
  * (free() it). Connections are closed with mysql_close().
  *
+ * Processes: no child may outlive its test program (meson waits for every
+ * holder of the test's stdout, then times out). A meepo started here dies
+ * with the test program (PR_SET_PDEATHSIG) and any still running at exit,
+ * e.g. after a failed test skipped harness_meepo_stop(), is SIGKILLed.
+ * Helpers that start other servers must do the same and never daemonize.
+ *
  * Concurrency: call from the test's thread only (cmocka's failure jumps
  * must happen on it). Tests share the servers, so integration tests are
  * registered with is_parallel : false and each uses its own schema.
