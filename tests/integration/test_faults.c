@@ -4,9 +4,10 @@
  * with bounded memory", checked against real servers and the real binary:
  *
  *   crash          a workload of rows in many transactions while meepo
- *                  runs with a checkpoint; kill -9 at random points and
- *                  restart each time: every row arrives, first appearances
- *                  in order, repeats carry the first copy's event id
+ *                  runs with a checkpoint and two sinks (a fast and a slow
+ *                  one); kill -9 at random points and restart each time:
+ *                  every row arrives at both, first appearances in order,
+ *                  repeats carry the first copy's event id
  *   sink outage    the Redis server stops for seconds during a workload
  *                  bigger than the queue budget: nothing lost, meepo's peak
  *                  RSS stays within budget plus overhead, then catches up
@@ -295,16 +296,36 @@ static int compare_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * Two sinks on the same table, a fast one (batches of up to 1000 events)
+ * and a slow one (one event per deliver() call): the checkpoint must follow
+ * the slower, or a kill loses what only the faster had.
+ */
+static char *crash_sinks(const char *schema)
+{
+	int port = harness_env()->redis_port;
+
+	return harness_printf("sinks = ( { name = \"fast\"; plugin = \"redis\"; port = %d; "
+	                      "mode = \"stream\"; stream = \"faults:crash:fast\"; },\n"
+	                      "  { name = \"slow\"; plugin = \"redis\"; port = %d; "
+	                      "mode = \"stream\"; stream = \"faults:crash:slow\"; "
+	                      "batch_max_events = 1; } );\n"
+	                      "routes = ( { match = [ \"%s.t\" ]; sink = \"fast\"; },\n"
+	                      "  { match = [ \"%s.t\" ]; sink = \"slow\"; } );\n",
+	                      port, port, schema, schema);
+}
+
 static void test_crash(void **state)
 {
 	const char *schema = "faults_crash";
-	const char *key = "faults:crash";
+	const char *const keys[] = { "faults:crash:fast", "faults:crash:slow" };
 	char *dir = harness_temp_dir(schema);
 	char *checkpoint = harness_printf("%s/position", dir);
 	redisContext *c = rt_connect(harness_env()->redis_port);
 	struct harness_proc *proc;
 	struct fu_records records;
-	struct fu_tally tally;
+	struct fu_tally tally[2];
+	size_t entries[2];
 	long kills[CRASH_KILLS];
 	long next = 1, txns = 0;
 	char *source, *sinks, *config, *err;
@@ -314,9 +335,9 @@ static void test_crash(void **state)
 
 	(void)state;
 	conn = make_schema(schema, file, sizeof(file), &pos);
-	rt_do(c, "DEL %s", key);
+	rt_do(c, "DEL %s %s", keys[0], keys[1]);
 	source = harness_source_config(file, pos);
-	sinks = stream_sink(harness_env()->redis_port, key, schema, "");
+	sinks = crash_sinks(schema);
 	config = write_config(dir, source, checkpoint, sinks);
 	for (int k = 0; k < CRASH_KILLS; k++) {
 		kills[k] = random_in(1, CRASH_ROWS - 1);
@@ -327,10 +348,10 @@ static void test_crash(void **state)
 	for (int k = 0; k < CRASH_KILLS; k++) {
 		txns += insert_rows(conn, next, kills[k], CRASH_MAX_TXN, 10);
 		next = kills[k] + 1;
-		/* k == 2: killed again while starting, before its first checkpoint */
 		sleep_ms(random_in(0, 300));
 		kill9_meepo(proc);
 		proc = start_meepo(config);
+		/* once: killed again while starting, before its first checkpoint */
 		if (k == 2) {
 			sleep_ms(random_in(5, 50));
 			kill9_meepo(proc);
@@ -338,18 +359,22 @@ static void test_crash(void **state)
 		}
 	}
 	txns += insert_rows(conn, next, CRASH_ROWS, CRASH_MAX_TXN, 10);
-	wait_all(c, key, CRASH_ROWS, proc, &records, &tally, "crash");
+	for (int i = 0; i < 2; i++) {
+		wait_all(c, keys[i], CRASH_ROWS, proc, &records, &tally[i], keys[i]);
+		fu_assert_complete(&tally[i], CRASH_ROWS, keys[i]);
+		entries[i] = records.count;
+		fu_records_free(&records);
+	}
 	err = stop_meepo(proc);
-	fu_assert_complete(&tally, CRASH_ROWS, "crash");
-	printf("crash: %d rows in %ld transactions, %d kill -9 at rows", CRASH_ROWS, txns,
-	       CRASH_KILLS + 1);
+	printf("crash: %d rows in %ld transactions to two sinks, %d kill -9 at rows", CRASH_ROWS,
+	       txns, CRASH_KILLS + 1);
 	for (int k = 0; k < CRASH_KILLS; k++) {
 		printf(" %ld", kills[k]);
 	}
-	printf(" (and once at start-up): 0 lost, %zu duplicates, %zu entries\n", tally.duplicates,
-	       records.count);
+	printf(" (and once at start-up): 0 lost; duplicates %zu (fast sink, %zu entries) and %zu "
+	       "(slow sink, %zu entries)\n", tally[0].duplicates, entries[0], tally[1].duplicates,
+	       entries[1]);
 
-	fu_records_free(&records);
 	redisFree(c);
 	mysql_close(conn);
 	free(err);
@@ -1078,6 +1103,50 @@ static void purge_to(MYSQL *conn, const char *to, const char *gone)
 	free(logs);
 }
 
+/*
+ * A running meepo (frozen with SIGSTOP) loses its connection and its
+ * binlog file is purged before it reconnects: it must stop with exit 1
+ * naming the position, not retry forever nor skip ahead.
+ */
+static void purged_while_away(MYSQL *conn, const char *dir, const char *sinks,
+                              const char *output)
+{
+	char *checkpoint = harness_printf("%s/position2", dir);
+	char *source, *config, *err = NULL, *want;
+	struct harness_proc *proc;
+	char file[256], next[256];
+	uint64_t pos, next_pos;
+	int status;
+
+	harness_master_position(conn, file, sizeof(file), &pos);
+	source = harness_source_config(file, pos);
+	config = write_config(dir, source, checkpoint, sinks);
+	proc = start_meepo(config);
+	harness_sql(conn, "INSERT INTO t (id) VALUES (10)");
+	if (!harness_wait_lines(output, 3, RUN_TIMEOUT * 1000)) {
+		fail_with(harness_read_file(proc->err_path), "row 10 was not printed");
+	}
+	kill(proc->pid, SIGSTOP);
+	fu_kill_dump_connections(conn);
+	harness_rotate_binlog(conn, next, sizeof(next), &next_pos);
+	purge_to(conn, next, file);
+	kill(proc->pid, SIGCONT);
+	background = NULL;
+	status = harness_meepo_wait(proc, RUN_TIMEOUT, NULL, &err);
+	want = harness_printf("%s:", file);
+	if (status != 1 || strstr(strstr(err, "connection lost") != NULL
+	                          ? strstr(err, "connection lost") + 15 : err, want) == NULL) {
+		fail_with(err, "with its binlog purged while it was disconnected, meepo should exit 1 "
+		          "naming %s...; it exited %d", want, status);
+	}
+	printf("purged binlog: purged while meepo was disconnected: exit 1 naming %s...\n", want);
+	free(want);
+	free(err);
+	free(config);
+	free(source);
+	free(checkpoint);
+}
+
 static void test_purged_binlog(void **state)
 {
 	const char *schema = "faults_purged";
@@ -1130,6 +1199,7 @@ static void test_purged_binlog(void **state)
 		         saved, after != NULL ? after : "(none)\n");
 	}
 	printf("purged binlog: exit 1 naming %s, checkpoint untouched\n", want);
+	purged_while_away(conn, dir, sinks, output);
 
 	mysql_close(conn);
 	free(after);
