@@ -28,6 +28,8 @@
 
 /* Most rows in one multi-row statement (a power of two). */
 #define GROUP_ROWS 128u
+/* Most rows in one bulk execution (MariaDB). */
+#define GROUP_BULK_ROWS 4096u
 /* Most parameters in one statement (the protocol's limit). */
 #define GROUP_PARAMS 65535u
 /* A multi-row statement is sent once its parameters reach this many bytes. */
@@ -299,7 +301,9 @@ static enum meepo_result group_flush(struct sql_instance *inst, struct meepo_rep
 	size_t done = 0;
 
 	while (done < g->count && result == MEEPO_OK) {
-		g->shape.nrows = floor_pow2((uint32_t)(g->count - done));
+		/* A bulk execution takes any number of rows; statements come in powers of two. */
+		g->shape.nrows = inst->conn.bulk ? (uint32_t)(g->count - done)
+		                                 : floor_pow2((uint32_t)(g->count - done));
 		result = sql_conn_exec(&inst->conn, g->target, &g->shape, g->events + done,
 		                       &inst->blamed, report);
 		done += g->shape.nrows;
@@ -337,7 +341,9 @@ static enum meepo_result group_add(struct sql_instance *inst, struct sql_target 
 		}
 		sql_build_params(&g->shape, g->params);
 		limit = (uint32_t)(GROUP_PARAMS / (g->nparams > 0 ? g->nparams : 1));
-		g->max_rows = floor_pow2(limit < GROUP_ROWS ? (limit > 0 ? limit : 1) : GROUP_ROWS);
+		g->max_rows = inst->conn.bulk ? GROUP_BULK_ROWS
+		                              : floor_pow2(limit < GROUP_ROWS ? (limit > 0 ? limit : 1)
+		                                                              : GROUP_ROWS);
 	}
 	if (g->count == g->cap) {
 		g->cap = g->cap > 0 ? 2 * g->cap : GROUP_ROWS;

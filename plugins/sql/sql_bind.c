@@ -80,20 +80,19 @@ static void bind_time(MYSQL_BIND *bind, MYSQL_TIME *tm, const struct meepo_value
 }
 
 /*
- * Binds value v into slot i of b. Returns 0, or -1 if the value is absent
- * or malformed.
+ * Binds value v into `bind`, using slot i of b's scratch (FLOAT, temporal
+ * and text values). Sets the buffer type, buffer, length and signedness
+ * only. Returns 0, or -1 if the value is absent or malformed.
  */
-static int bind_value(struct sql_binds *b, size_t i, const struct meepo_value *v)
+static int bind_value(struct sql_binds *b, size_t i, MYSQL_BIND *bind, const struct meepo_value *v)
 {
-	MYSQL_BIND *bind = &b->binds[i];
-
-	memset(bind, 0, sizeof(*bind));
 	b->text_at[i] = SIZE_MAX;
+	bind->is_unsigned = 0;
 	switch (v->type) {
 	case MEEPO_VALUE_ABSENT:
 		return -1;
 	case MEEPO_VALUE_NULL:
-		bind->buffer_type = MYSQL_TYPE_NULL;
+		bind_buffer(bind, MYSQL_TYPE_NULL, NULL, 0);
 		return 0;
 	case MEEPO_VALUE_INT:
 		bind_buffer(bind, MYSQL_TYPE_LONGLONG, &v->i, sizeof(v->i));
@@ -149,6 +148,29 @@ static int bind_value(struct sql_binds *b, size_t i, const struct meepo_value *v
 	return 0;
 }
 
+/* Points the binds of slots [from, to) that hold text into b->text. */
+static void place_text(struct sql_binds *b, MYSQL_BIND *binds, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		if (b->text_at[i] != SIZE_MAX) {
+			binds[i - from].buffer = b->text.data + b->text_at[i];
+		}
+	}
+}
+
+/* Returns the value parameter p binds for `event`, or NULL if its image is missing. */
+static const struct meepo_value *param_value(const struct sql_param *p, const struct meepo_event *event)
+{
+	const struct meepo_value *image = p->image == SQL_AFTER ? event->after : event->before;
+
+	if (image == NULL || p->column >= event->table->ncolumns) {
+		return NULL;
+	}
+	return &image[p->column];
+}
+
 int sql_binds_fill(struct sql_binds *b, const struct sql_param *params, size_t nparams,
                    const struct meepo_event *const *events, size_t nrows,
                    char *err, size_t errlen)
@@ -156,7 +178,6 @@ int sql_binds_fill(struct sql_binds *b, const struct sql_param *params, size_t n
 	size_t total = nparams * nrows;
 	size_t r;
 	size_t p;
-	size_t i;
 
 	binds_reserve(b, total);
 	meepo_buf_reset(&b->text);
@@ -164,28 +185,91 @@ int sql_binds_fill(struct sql_binds *b, const struct sql_param *params, size_t n
 		const struct meepo_event *ev = events[r];
 
 		for (p = 0; p < nparams; p++) {
-			const struct meepo_value *image = params[p].image == SQL_AFTER ? ev->after : ev->before;
-			uint32_t c = params[p].column;
+			const struct meepo_value *v = param_value(&params[p], ev);
+			size_t i = r * nparams + p;
 
-			if (image == NULL || c >= ev->table->ncolumns) {
+			if (v == NULL) {
 				snprintf(err, errlen, "event without its %s image",
 				         params[p].image == SQL_AFTER ? "after" : "before");
 				return -1;
 			}
-			if (bind_value(b, r * nparams + p, &image[c]) != 0) {
+			memset(&b->binds[i], 0, sizeof(b->binds[i]));
+			if (bind_value(b, i, &b->binds[i], v) != 0) {
 				snprintf(err, errlen, "column `%s`: %s value in the %s image",
-				         ev->table->columns[c].name,
-				         image[c].type == MEEPO_VALUE_ABSENT ? "missing" : "malformed",
+				         ev->table->columns[params[p].column].name,
+				         v->type == MEEPO_VALUE_ABSENT ? "missing" : "malformed",
 				         params[p].image == SQL_AFTER ? "after" : "before");
 				return -1;
 			}
 		}
 	}
-	for (i = 0; i < total; i++) {
-		if (b->text_at[i] != SIZE_MAX) {
-			b->binds[i].buffer = b->text.data + b->text_at[i];
+	place_text(b, b->binds, 0, total);
+	return 0;
+}
+
+int sql_binds_bulk(struct sql_binds *b, const struct sql_param *params, size_t nparams,
+                   const struct meepo_event *const *events, size_t nrows)
+{
+	MYSQL_BIND probe;
+	size_t r;
+	size_t p;
+
+	binds_reserve(b, nparams);
+	meepo_buf_reset(&b->text);
+	for (p = 0; p < nparams; p++) {
+		MYSQL_BIND *bind = &b->binds[p];
+
+		memset(bind, 0, sizeof(*bind));
+		bind->buffer_type = MYSQL_TYPE_NULL;
+		for (r = 0; r < nrows; r++) {
+			const struct meepo_value *v = param_value(&params[p], events[r]);
+
+			if (v == NULL || v->type == MEEPO_VALUE_ABSENT) {
+				return -1;
+			}
+			if (v->type == MEEPO_VALUE_NULL) {
+				continue;
+			}
+			memset(&probe, 0, sizeof(probe));
+			if (bind_value(b, p, &probe, v) != 0) {
+				return -1;
+			}
+			if (bind->buffer_type == MYSQL_TYPE_NULL) {
+				*bind = probe;
+			} else if (probe.buffer_type != bind->buffer_type || probe.is_unsigned != bind->is_unsigned) {
+				return -1;
+			}
 		}
 	}
+	meepo_buf_reset(&b->text);
+	b->bulk_params = params;
+	b->bulk_nparams = nparams;
+	b->bulk_events = events;
+	b->indicator[0] = STMT_INDICATOR_NONE;
+	b->indicator[1] = STMT_INDICATOR_NULL;
+	return 0;
+}
+
+my_bool sql_binds_bulk_row(void *data, MYSQL_BIND *bind, unsigned int row)
+{
+	struct sql_binds *b = data;
+	size_t p;
+
+	meepo_buf_reset(&b->text);
+	for (p = 0; p < b->bulk_nparams; p++) {
+		const struct meepo_value *v = param_value(&b->bulk_params[p], b->bulk_events[row]);
+
+		b->text_at[p] = SIZE_MAX;
+		if (v->type == MEEPO_VALUE_NULL || bind[p].buffer_type == MYSQL_TYPE_NULL) {
+			bind[p].u.indicator = &b->indicator[1];
+			continue;
+		}
+		/* sql_binds_bulk() checked that the type is the column's. */
+		bind_value(b, p, &bind[p], v);
+		bind[p].length = &bind[p].buffer_length;
+		bind[p].u.indicator = &b->indicator[0];
+	}
+	place_text(b, bind, 0, b->bulk_nparams);
 	return 0;
 }
 
@@ -196,14 +280,12 @@ size_t sql_binds_row_bytes(const struct sql_param *params, size_t nparams,
 	size_t p;
 
 	for (p = 0; p < nparams; p++) {
-		const struct meepo_value *image = params[p].image == SQL_AFTER ? event->after : event->before;
-		const struct meepo_value *v;
+		const struct meepo_value *v = param_value(&params[p], event);
 
 		bytes += 12;
-		if (image == NULL || params[p].column >= event->table->ncolumns) {
+		if (v == NULL) {
 			continue;
 		}
-		v = &image[params[p].column];
 		if (v->type == MEEPO_VALUE_STRING || v->type == MEEPO_VALUE_BYTES ||
 		    v->type == MEEPO_VALUE_GEOMETRY || v->type == MEEPO_VALUE_VECTOR) {
 			bytes += v->str.len;

@@ -191,6 +191,39 @@ static int prepare(struct sql_conn *c, const char *sql, MYSQL_STMT **out, const 
 	return 0;
 }
 
+/*
+ * Sets c->bulk: a MariaDB server with bulk operations, whose binary log (if
+ * on) is row-based (bulk statements are refused under statement logging).
+ */
+static int detect_bulk(struct sql_conn *c, char *err, size_t errlen)
+{
+	static const char query[] = "SELECT @@log_bin, @@session.binlog_format";
+	unsigned long caps = 0;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	c->bulk = false;
+	if (c->flavor != SQL_MARIADB ||
+	    mariadb_get_infov(c->mysql, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &caps) != 0 ||
+	    (caps & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)) == 0) {
+		return 0;
+	}
+	if (run(c, query, "reading the binlog format", err, errlen) != 0) {
+		return -1;
+	}
+	res = mysql_store_result(c->mysql);
+	if (res == NULL) {
+		snprintf(err, errlen, "reading the binlog format: %s (errno %u)", mysql_error(c->mysql),
+		         mysql_errno(c->mysql));
+		return -1;
+	}
+	row = mysql_fetch_row(res);
+	c->bulk = row != NULL && row[0] != NULL && row[1] != NULL &&
+	          (strcmp(row[0], "0") == 0 || strcmp(row[1], "ROW") == 0);
+	mysql_free_result(res);
+	return 0;
+}
+
 /* Reads this sink's row of the state table into c->applied*. */
 static int read_state(struct sql_conn *c, char *err, size_t errlen)
 {
@@ -284,7 +317,8 @@ int sql_conn_ensure(struct sql_conn *c, char *err, size_t errlen)
 	}
 	c->flavor = strstr(mysql_get_server_info(c->mysql), "MariaDB") != NULL ? SQL_MARIADB : SQL_MYSQL;
 	if (run(c, session_sql, "setting up the session", err, errlen) != 0 ||
-	    run(c, "SET autocommit = 0", "turning autocommit off", err, errlen) != 0) {
+	    run(c, "SET autocommit = 0", "turning autocommit off", err, errlen) != 0 ||
+	    detect_bulk(c, err, errlen) != 0) {
 		goto out;
 	}
 	meepo_buf_reset(&c->text);
@@ -490,6 +524,17 @@ static struct sql_stmt *stmt_get(struct sql_conn *c, struct sql_target *t, const
 	return NULL;
 }
 
+/*
+ * Makes the next execution of stmt a bulk one of n rows, whose values
+ * sql_binds_bulk_row() fills from b, or (n = 0) a plain one.
+ */
+static void set_array_size(MYSQL_STMT *stmt, struct sql_binds *b, unsigned int n)
+{
+	mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &n);
+	mysql_stmt_attr_set(stmt, STMT_ATTR_CB_USER_DATA, n > 0 ? b : NULL);
+	mysql_stmt_attr_set(stmt, STMT_ATTR_CB_PARAM, n > 0 ? (const void *)sql_binds_bulk_row : NULL);
+}
+
 /* Executes s over rows events[0..nrows); fills report on failure. */
 static enum meepo_result stmt_run(struct sql_conn *c, struct sql_target *t, struct sql_stmt *s,
                                   const struct meepo_event *const *events, unsigned int *errnum,
@@ -505,6 +550,26 @@ static enum meepo_result stmt_run(struct sql_conn *c, struct sql_target *t, stru
 		         t->table, c->text.data, events[0]->file, (unsigned long long)events[0]->offset, err);
 		return MEEPO_REJECT;
 	}
+	if (c->bulk) {
+		/* The statement may have run a bulk execution before. */
+		set_array_size(s->stmt, &c->binds, 0);
+	}
+	if (mysql_stmt_bind_param(s->stmt, c->binds.binds) != 0 || mysql_stmt_execute(s->stmt) != 0) {
+		*errnum = mysql_stmt_errno(s->stmt);
+		return MEEPO_RETRY;
+	}
+	return MEEPO_OK;
+}
+
+/*
+ * Executes s once for rows events[0..nrows) as a bulk execution, its
+ * parameters prepared by sql_binds_bulk(); *errnum is set on failure.
+ */
+static enum meepo_result stmt_run_bulk(struct sql_conn *c, struct sql_stmt *s, uint32_t nrows,
+                                       unsigned int *errnum)
+{
+	*errnum = 0;
+	set_array_size(s->stmt, &c->binds, nrows);
 	if (mysql_stmt_bind_param(s->stmt, c->binds.binds) != 0 || mysql_stmt_execute(s->stmt) != 0) {
 		*errnum = mysql_stmt_errno(s->stmt);
 		return MEEPO_RETRY;
@@ -527,6 +592,28 @@ static enum meepo_result blame(struct sql_conn *c, struct sql_target *t, struct 
 	return fail(c, errnum, mysql_stmt_error(s->stmt), what, report);
 }
 
+/*
+ * Executes the single-row statement `one` for each of rows events[0..nrows)
+ * in turn, blaming the first that fails.
+ */
+static enum meepo_result exec_rows(struct sql_conn *c, struct sql_target *target, struct sql_stmt *one,
+                                   const struct meepo_event *const *events, uint32_t nrows,
+                                   const struct meepo_event **blamed, struct meepo_report *report)
+{
+	enum meepo_result result = MEEPO_OK;
+	unsigned int errnum;
+	uint32_t r;
+
+	for (r = 0; r < nrows && result == MEEPO_OK; r++) {
+		*blamed = events[r];
+		result = stmt_run(c, target, one, &events[r], &errnum, report);
+		if (result != MEEPO_OK && errnum != 0) {
+			result = blame(c, target, one, events[r], errnum, 1, report);
+		}
+	}
+	return result;
+}
+
 enum meepo_result sql_conn_exec(struct sql_conn *c, struct sql_target *target,
                                 const struct sql_shape *shape,
                                 const struct meepo_event *const *events,
@@ -535,38 +622,57 @@ enum meepo_result sql_conn_exec(struct sql_conn *c, struct sql_target *target,
 {
 	const struct meepo_table *table = events[0]->table;
 	enum meepo_result result = MEEPO_RETRY;
-	struct sql_stmt *s = stmt_get(c, target, table, shape, events[0], &result, report);
+	enum meepo_result pinpoint = MEEPO_RETRY;
+	struct meepo_report saved;
 	struct sql_stmt *one;
+	struct sql_stmt *s;
 	unsigned int errnum;
-	uint32_t r;
 
 	*blamed = events[0];
-	if (s == NULL) {
-		return result;
+	if (shape->nrows > 1) {
+		sql_shape_copy(&c->single, shape);
+		c->single.nrows = 1;
 	}
-	result = stmt_run(c, target, s, events, &errnum, report);
+	if (c->bulk && shape->nrows > 1) {
+		s = stmt_get(c, target, table, &c->single, events[0], &result, report);
+		if (s == NULL) {
+			return result;
+		}
+		if (sql_binds_bulk(&c->binds, s->params, s->nparams, events, shape->nrows) != 0) {
+			/* The rows disagree on a parameter's type: one at a time. */
+			return exec_rows(c, target, s, events, shape->nrows, blamed, report);
+		}
+		result = stmt_run_bulk(c, s, shape->nrows, &errnum);
+	} else {
+		s = stmt_get(c, target, table, shape, events[0], &result, report);
+		if (s == NULL) {
+			return result;
+		}
+		result = stmt_run(c, target, s, events, &errnum, report);
+	}
 	if (result == MEEPO_OK || errnum == 0) {
 		return result;
 	}
 	if (shape->nrows == 1 || sql_error_classify(errnum) != SQL_ERR_REJECT) {
 		return blame(c, target, s, events[0], errnum, shape->nrows, report);
 	}
-	/* The server rolled back only that statement: find the row to blame. */
-	sql_shape_copy(&c->single, shape);
-	c->single.nrows = 1;
-	for (r = 0; r < shape->nrows; r++) {
-		*blamed = events[r];
-		one = stmt_get(c, target, table, &c->single, events[r], &result, report);
-		if (one == NULL) {
-			return result;
-		}
-		result = stmt_run(c, target, one, &events[r], &errnum, report);
-		if (result != MEEPO_OK) {
-			return errnum == 0 ? result : blame(c, target, one, events[r], errnum, 1, report);
-		}
+	/*
+	 * The server rolled back only that statement: find the row to blame,
+	 * keeping the statement's own message if every row passes alone.
+	 */
+	result = blame(c, target, s, events[0], errnum, shape->nrows, report);
+	memcpy(&saved, report, sizeof(saved));
+	one = stmt_get(c, target, table, &c->single, events[0], &pinpoint, report);
+	if (one == NULL) {
+		return pinpoint;
 	}
+	pinpoint = exec_rows(c, target, one, events, shape->nrows, blamed, report);
+	if (pinpoint != MEEPO_OK) {
+		return pinpoint;
+	}
+	memcpy(report, &saved, sizeof(saved));
 	*blamed = events[0];
-	return blame(c, target, s, events[0], errnum, shape->nrows, report);
+	return result;
 }
 
 enum meepo_result sql_conn_commit(struct sql_conn *c, const struct meepo_event *last,

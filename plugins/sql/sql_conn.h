@@ -74,6 +74,7 @@ struct sql_conn {
 	MYSQL *mysql;                   /* NULL while disconnected */
 	MYSQL_STMT *state_stmt;         /* prepared upsert of the state row */
 	enum sql_flavor flavor;         /* MariaDB or MySQL, from the server version */
+	bool bulk;                      /* multi-row statements run as MariaDB bulk executions */
 	bool broken;                    /* an error made the connection unusable */
 	struct sql_target *targets[SQL_TARGET_BUCKETS]; /* target tables by source name */
 	struct sql_binds binds;         /* parameter storage */

@@ -6,7 +6,8 @@
  * reasons (missing table, data error pinpointed inside a multi-row
  * statement, duplicate key), transactions before a rejected one kept,
  * RETRY and reconnect after the connection is killed, the ENUM error value,
- * and snapshot rows followed by live rows.
+ * and snapshot rows followed by live rows; some again with multi-row
+ * statements instead of MariaDB bulk executions.
  *
  * The plugin's sources are compiled into this program; the meepo_config_*
  * accessors the core normally provides are implemented below over a list
@@ -318,6 +319,24 @@ static int teardown(void **state)
 	return 0;
 }
 
+/*
+ * The same tables, with the target logging statements: MariaDB refuses
+ * bulk executions then, so the sink sends multi-row statements (the path
+ * MySQL targets take).
+ */
+static int setup_statement_binlog(void **state)
+{
+	setup(state);
+	harness_sql(*state, "SET GLOBAL binlog_format = 'STATEMENT'");
+	return 0;
+}
+
+static int teardown_statement_binlog(void **state)
+{
+	harness_sql(*state, "SET GLOBAL binlog_format = 'ROW'");
+	return teardown(state);
+}
+
 /* ---- tests ------------------------------------------------------------------------- */
 
 /* Applies a mixed batch, then a second instance skips all of it via the state table. */
@@ -577,6 +596,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retry_after_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enum_error_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_then_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_then_skip, setup_statement_binlog,
+		                                teardown_statement_binlog),
+		cmocka_unit_test_setup_teardown(test_reject_data_error, setup_statement_binlog,
+		                                teardown_statement_binlog),
+		cmocka_unit_test_setup_teardown(test_enum_error_value, setup_statement_binlog,
+		                                teardown_statement_binlog),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
