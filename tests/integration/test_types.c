@@ -79,8 +79,14 @@ static void test_json_lite(void **state)
 	jl_free(v);
 }
 
-/* Runs meepo with a print sink (json) to a file; returns what it wrote. */
-static char *run_meepo(const struct types_suite *suite, const char *name, const char *source,
+/* A failure message, kept outside the heap so that a failing test frees all it allocated. */
+static char failure[8192];
+
+/*
+ * Runs meepo with a print sink (json) to a file; returns what it wrote.
+ * Takes `source` (a source section or NULL) and frees it.
+ */
+static char *run_meepo(const struct types_suite *suite, const char *name, char *source,
                        const char *const *args)
 {
 	char *dir = harness_temp_dir(name);
@@ -92,35 +98,46 @@ static char *run_meepo(const struct types_suite *suite, const char *name, const 
 	                            source != NULL ? source : "", output, suite->schema);
 	char *config = harness_write_config(dir, text);
 	char *err = NULL;
-	char *out;
+	char *out = NULL;
 	int status;
 
+	failure[0] = '\0';
 	if (!suite->ready) {
-		fail_msg("the SQL of the cases did not run (see the test before)");
+		snprintf(failure, sizeof(failure), "the SQL of the cases did not run (see above)");
+		goto out;
 	}
 	status = harness_meepo_run(config, args, RUN_TIMEOUT, NULL, &err);
 	if (status != 0) {
-		fail_msg("meepo -c %s exited with %d; its stderr:\n%s", config, status,
-		         err != NULL ? err : "(none)");
+		snprintf(failure, sizeof(failure), "meepo -c %s exited with %d; its stderr:\n%s",
+		         config, status, err != NULL ? err : "(none)");
+		goto out;
 	}
 	out = harness_read_file(output);
 	if (out == NULL) {
-		fail_msg("the print sink wrote no file %s", output);
+		snprintf(failure, sizeof(failure), "the print sink wrote no file %s", output);
 	}
+out:
 	free(err);
 	free(config);
 	free(text);
 	free(output);
 	free(dir);
+	free(source);
+	if (out == NULL) {
+		fail_msg("%s", failure);
+	}
 	return out;
 }
 
-/* Fails the test if the output has mismatches. */
-static void check(const struct types_suite *suite, const char *mode, const char *output,
+/* Compares an output (freed here unless kept) and fails the test on mismatches. */
+static void check(const struct types_suite *suite, const char *mode, char *output, bool keep,
                   bool print_counts)
 {
 	size_t n = types_suite_check(suite, mode, output, print_counts);
 
+	if (!keep) {
+		free(output);
+	}
 	if (n > 0) {
 		fail_msg("[%s] %zu mismatches between meepo's JSON and the server's SELECT", mode, n);
 	}
@@ -137,24 +154,24 @@ static void test_write_rows(void **state)
 /* Following the live server from the position recorded before the SQL. */
 static void test_live(void **state)
 {
-	char *source = harness_source_config(main_suite.file, main_suite.pos);
-
 	(void)state;
-	live_output = run_meepo(&main_suite, "types-live", source, NULL);
-	free(source);
-	check(&main_suite, "live", live_output, true);
+	live_output = run_meepo(&main_suite, "types-live",
+	                        harness_source_config(main_suite.file, main_suite.pos), NULL);
+	check(&main_suite, "live", live_output, true, true);
 }
 
 /* Reading the binlog file the SQL went into. */
 static void test_file(void **state)
 {
-	char *path = harness_binlog_path(main_suite.file);
+	char *binlog = harness_binlog_path(main_suite.file);
+	char path[4096];
 	const char *args[] = { "--binlog", path, NULL };
 
 	(void)state;
+	snprintf(path, sizeof(path), "%s", binlog);
+	free(binlog);
 	file_output = run_meepo(&main_suite, "types-file", NULL, args);
-	free(path);
-	check(&main_suite, "file", file_output, false);
+	check(&main_suite, "file", file_output, true, false);
 }
 
 /* Both routes give the same bytes. */
@@ -173,17 +190,13 @@ static void test_live_equals_file(void **state)
  */
 static void test_old_hires_temporal(void **state)
 {
-	char *source;
-	char *out;
-
 	(void)state;
 	types_cases_build_old_hires(&hires_suite.cases);
 	types_suite_run(&hires_suite);
-	source = harness_source_config(hires_suite.file, hires_suite.pos);
-	out = run_meepo(&hires_suite, "types-hires", source, NULL);
-	free(source);
-	check(&hires_suite, "live", out, false);
-	free(out);
+	check(&hires_suite, "live",
+	      run_meepo(&hires_suite, "types-hires",
+	                harness_source_config(hires_suite.file, hires_suite.pos), NULL),
+	      false, false);
 }
 
 static int teardown(void **state)
