@@ -1,11 +1,14 @@
 /*
  * tests/unit/binlog/test_fixtures.c - walks every real-server binlog in
  * tests/fixtures/mysql/ with the core/binlog API and checks the counts per
- * event type, GTIDs, tables and, where the origin gives them, row values.
+ * event type, GTIDs, tables, and the event orders and totals that the
+ * origins assert.
  *
  * The counts come from tests/fixtures/mysql/SOURCES.md ("events (top
  * level ...)", "inside TRANSACTION_PAYLOAD", GTID and TABLE_MAP lines);
- * values from the .expected.txt files next to the fixtures.
+ * orders and totals from the .expected.txt files next to the fixtures.
+ * Row values are compared by test_rows.c (decoded values) and
+ * test_values.c (their text and JSON forms).
  *
  * Concurrency: single-threaded test program.
  */
