@@ -142,9 +142,6 @@ bool types_kind_of(const char *data_type, enum types_kind *kind);
 char *types_compare(const struct types_column *col, const char *server, size_t len,
                     const struct jl_value *got);
 
-/* Appends base64 (RFC 4648, padded) of `len` bytes to a malloc'ed string and returns it. */
-char *types_base64(const unsigned char *p, size_t len);
-
 /* Cases counted per label: values compared, and how many were NULL. */
 struct types_counts {
 	size_t n;               /* labels */

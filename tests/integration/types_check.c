@@ -67,7 +67,8 @@ bool types_kind_of(const char *data_type, enum types_kind *kind)
 	return false;
 }
 
-char *types_base64(const unsigned char *p, size_t len)
+/* Returns base64 (RFC 4648, padded) of `len` bytes as a malloc'ed string. */
+static char *base64(const unsigned char *p, size_t len)
 {
 	static const char alphabet[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -267,7 +268,7 @@ static char *expect_float(const char *server, size_t len, const struct jl_value 
 /* BYTES, GEOMETRY: base64 of the server's bytes. */
 static char *expect_base64(const char *server, size_t len, const struct jl_value *got)
 {
-	char *want = types_base64((const unsigned char *)server, len);
+	char *want = base64((const unsigned char *)server, len);
 	char *m = expect_exact(JL_STRING, want, strlen(want), got);
 
 	free(want);
