@@ -38,7 +38,10 @@
 /* The mariadbd this program started last (our child, to reap), or 0. */
 static pid_t restarted_pid;
 
-static void sleep_ms(long ms)
+/* True while the source server is stopped with SIGSTOP. */
+static bool source_frozen;
+
+void fu_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -46,7 +49,7 @@ static void sleep_ms(long ms)
 	}
 }
 
-static long now_ms(void)
+long fu_now_ms(void)
 {
 	struct timespec ts;
 
@@ -54,21 +57,7 @@ static long now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- meepo ---------------------------------------------------------------- */
-
-void fu_meepo_kill9(struct harness_proc *proc)
-{
-	char *err = NULL;
-	int status;
-
-	kill(proc->pid, SIGKILL);
-	status = harness_meepo_wait(proc, 10, NULL, &err);
-	if (status != 128 + SIGKILL) {
-		fail_msg("meepo had exited by itself (status %d) before it was killed; its stderr:\n%s",
-		         status, err != NULL ? err : "(none)");
-	}
-	free(err);
-}
+/* ---- meepo's memory --------------------------------------------------------- */
 
 long fu_proc_kib(pid_t pid, const char *field)
 {
@@ -223,37 +212,37 @@ long fu_source_restart(bool crash, int down_ms)
 	char *pid_path = harness_printf("%s/pid", dir);
 	char *pid_text;
 	pid_t pid = recorded_pid(dir);
-	long start = now_ms();
+	long start = fu_now_ms();
 	long deadline = start + SERVER_WAIT_S * 1000L;
 	int status;
 
 	kill(pid, crash ? SIGKILL : SIGTERM);
 	while (!gone(pid)) {
-		if (now_ms() > deadline) {
+		if (fu_now_ms() > deadline) {
 			server_failed(dir, "did not stop within 60 s");
 		}
-		sleep_ms(20);
+		fu_sleep_ms(20);
 	}
-	sleep_ms(down_ms);
+	fu_sleep_ms(down_ms);
 	pid = spawn_mariadbd(dir);
 	restarted_pid = pid;
 	pid_text = harness_printf("%d\n", (int)pid);
 	harness_write_file(pid_path, pid_text);
-	deadline = now_ms() + SERVER_WAIT_S * 1000L;
+	deadline = fu_now_ms() + SERVER_WAIT_S * 1000L;
 	while (!source_answers()) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			restarted_pid = 0;
 			server_failed(dir, "exited during its restart");
 		}
-		if (now_ms() > deadline) {
+		if (fu_now_ms() > deadline) {
 			server_failed(dir, "did not accept connections within 60 s of its restart");
 		}
-		sleep_ms(50);
+		fu_sleep_ms(50);
 	}
 	free(pid_text);
 	free(pid_path);
 	free(dir);
-	return now_ms() - start;
+	return fu_now_ms() - start;
 }
 
 void fu_source_signal(int sig)
@@ -264,7 +253,17 @@ void fu_source_signal(int sig)
 	if (kill(pid, sig) != 0) {
 		fail_msg("kill(%d, %d): %s", (int)pid, sig, strerror(errno));
 	}
+	if (sig == SIGSTOP || sig == SIGCONT) {
+		source_frozen = sig == SIGSTOP;
+	}
 	free(dir);
+}
+
+void fu_source_thaw(void)
+{
+	if (source_frozen) {
+		fu_source_signal(SIGCONT);
+	}
 }
 
 int fu_kill_dump_connections(MYSQL *conn)
@@ -398,8 +397,7 @@ void fu_tally(const struct fu_records *records, long nrows, struct fu_tally *out
 	free(first_id);
 }
 
-/* XLEN of key. */
-static long long stream_len(redisContext *c, const char *key)
+long long fu_stream_len(redisContext *c, const char *key)
 {
 	redisReply *reply = redisCommand(c, "XLEN %s", key);
 	long long n;
@@ -416,11 +414,11 @@ static long long stream_len(redisContext *c, const char *key)
 bool fu_wait_stream(redisContext *c, const char *key, long nrows, int timeout_ms,
                     struct fu_records *out, struct fu_tally *tally)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = fu_now_ms() + timeout_ms;
 
 	for (;;) {
-		bool late = now_ms() >= deadline;
-		if (stream_len(c, key) >= nrows || late) {
+		bool late = fu_now_ms() >= deadline;
+		if (fu_stream_len(c, key) >= nrows || late) {
 			fu_stream_read(c, key, out);
 			fu_tally(out, nrows, tally);
 			if (tally->distinct == (size_t)nrows || late) {
@@ -428,7 +426,7 @@ bool fu_wait_stream(redisContext *c, const char *key, long nrows, int timeout_ms
 			}
 			fu_records_free(out);
 		}
-		sleep_ms(100);
+		fu_sleep_ms(100);
 	}
 }
 
