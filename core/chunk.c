@@ -82,8 +82,10 @@ struct chunk_event *chunk_add_event(struct chunk *chunk)
 	struct chunk_event *event = chunk_alloc(chunk, sizeof(*event));
 
 	if (chunk->nevents == chunk->events_cap) {
-		chunk->events_cap = chunk->events_cap ? chunk->events_cap * 2 : 64;
+		size_t grown = chunk->events_cap ? chunk->events_cap : 64;
+		chunk->events_cap += grown;
 		chunk->events = xrealloc(chunk->events, chunk->events_cap * sizeof(*chunk->events));
+		chunk->bytes += grown * sizeof(*chunk->events); /* counted against the budgets too */
 	}
 	memset(event, 0, sizeof(*event));
 	chunk->events[chunk->nevents++] = event;

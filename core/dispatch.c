@@ -26,6 +26,7 @@
 #include "dispatch.h"
 
 #define ORDER_CAP 65536u /* chunks in flight at most, across all sinks */
+#define STUCK_GRACE_S 2   /* how long dispatcher_finish waits for a worker in deliver() */
 
 /* A FIFO of chunk pointers. */
 struct ring {
@@ -63,6 +64,7 @@ struct dispatcher {
 	bool draining;                  /* no more submissions: deliver what is queued */
 	atomic_bool aborting;           /* give up: stop retries, leave the rest */
 	bool failed;                    /* a route's on_reject = "stop" fired */
+	bool interrupted;               /* dispatcher_interrupt(): submissions give up */
 	char failure[1200];             /* why */
 	const char *checkpoint_path;    /* NULL = none */
 	uint32_t interval_ms;           /* checkpoint period */
@@ -203,12 +205,13 @@ static int dead_letter(struct worker *w, size_t count, const char *reason)
 	for (size_t i = 0; i < count; i++) {
 		const struct meepo_value reason_value = {
 			.type = MEEPO_VALUE_STRING,
-			.str = { reason, strlen(reason), 45 },
+			.str = { .ptr = reason, .len = strlen(reason), .charset = 45 },
 		};
 		meepo_buf_reset(&line);
 		meepo_buf_puts(&line, "{\"sink\":");
 		meepo_value_append_json(&line, &(const struct meepo_value){
-			.type = MEEPO_VALUE_STRING, .str = { conf->name, strlen(conf->name), 45 } });
+			.type = MEEPO_VALUE_STRING,
+			.str = { .ptr = conf->name, .len = strlen(conf->name), .charset = 45 } });
 		meepo_buf_puts(&line, ",\"reason\":");
 		meepo_value_append_json(&line, &reason_value);
 		meepo_buf_puts(&line, ",\"id\":\"");
@@ -517,10 +520,10 @@ int dispatcher_submit(struct dispatcher *d, struct chunk *c)
 	int ret = 0;
 
 	pthread_mutex_lock(&d->lock);
-	while (!d->aborting && !has_room(d, c)) {
+	while (!d->aborting && !d->interrupted && !has_room(d, c)) {
 		pthread_cond_wait(&d->space, &d->lock);
 	}
-	if (d->aborting) {
+	if (d->aborting || d->interrupted) {
 		chunk_free(c);
 		ret = -1;
 		goto out;
@@ -552,6 +555,14 @@ int dispatcher_submit(struct dispatcher *d, struct chunk *c)
 out:
 	pthread_mutex_unlock(&d->lock);
 	return ret;
+}
+
+void dispatcher_interrupt(struct dispatcher *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->interrupted = true;
+	pthread_cond_broadcast(&d->space);
+	pthread_mutex_unlock(&d->lock);
 }
 
 void dispatcher_advance(struct dispatcher *d, const struct position *safe)
@@ -603,8 +614,17 @@ int dispatcher_finish(struct dispatcher *d, uint32_t timeout_ms)
 		ret = -1;
 	}
 	pthread_mutex_unlock(&d->lock);
+	write_checkpoint(d); /* now, in case a worker never comes back */
 	for (size_t i = 0; i < d->nworkers; i++) {
-		pthread_join(d->workers[i].thread, NULL);
+		struct timespec deadline;
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += STUCK_GRACE_S;
+		if (pthread_timedjoin_np(d->workers[i].thread, NULL, &deadline) != 0) {
+			meepo_log(MEEPO_LOG_ERROR, "sink", d->workers[i].slot->conf->name,
+			          "still inside deliver() %d s after the shutdown timeout: giving up on it",
+			          STUCK_GRACE_S);
+			return DISPATCH_STUCK;
+		}
 	}
 	if (d->has_checkpointer) {
 		pthread_join(d->checkpointer, NULL);

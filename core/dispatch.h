@@ -60,9 +60,17 @@ struct dispatcher *dispatcher_new(const struct sink_slot *sinks, size_t nsinks,
 /*
  * Queues a chunk (ownership passes to the dispatcher) to every sink in
  * chunk->sinks, blocking while a queue is over its budget. Returns 0, or -1
- * if meepo is stopping because a route said on_reject = "stop".
+ * (the chunk is freed) if a route's on_reject = "stop" fired or
+ * dispatcher_interrupt() was called.
  */
 int dispatcher_submit(struct dispatcher *d, struct chunk *chunk);
+
+/*
+ * Makes a blocked dispatcher_submit(), and every later one, return -1: for
+ * a stop or reload requested while the reader waits for queue space. Safe
+ * from any thread.
+ */
+void dispatcher_interrupt(struct dispatcher *d);
 
 /*
  * Records that the stream is complete up to `safe` with nothing routed
@@ -74,8 +82,13 @@ void dispatcher_advance(struct dispatcher *d, const struct position *safe);
  * Waits until every queue is empty, or until timeout_ms passes (then
  * abandons what is left: it is not acknowledged and will be read again
  * after a restart), stops the workers and writes the final checkpoint.
- * Returns 0, or -1 if a sink stopped meepo or the timeout struck.
+ * Returns 0, or -1 if a sink stopped meepo or the timeout struck, or
+ * DISPATCH_STUCK if a worker is still inside deliver() well after the
+ * timeout: the checkpoint is written, but the dispatcher and the sink
+ * instances are still in use and must not be freed; the caller exits.
  */
+#define DISPATCH_STUCK (-2)
+
 int dispatcher_finish(struct dispatcher *d, uint32_t timeout_ms);
 
 /* True (and the reason in msg) if a route's on_reject = "stop" fired. */

@@ -35,7 +35,8 @@ static const char usage[] =
 	"  -h, --help            print this help\n"
 	"\n"
 	"SIGINT/SIGTERM stop reading, drain the sink queues, write the checkpoint\n"
-	"and exit 0. See docs/ and meepo(8).\n";
+	"and exit 0. SIGHUP reloads the configuration without losing the position.\n"
+	"See docs/ and meepo(8).\n";
 
 int main(int argc, char **argv)
 {

@@ -21,17 +21,20 @@
 struct monitor {
 	pthread_t thread;               /* runs monitor_main */
 	sigset_t set;                   /* the signals it waits for */
-	struct source *_Atomic source;  /* interrupted on a stop or reload */
-	struct reader *_Atomic reader;  /* sampled for progress */
+	pthread_mutex_t lock;           /* guards the three watched pointers */
+	struct source *source;          /* interrupted on a stop or reload */
+	struct reader *reader;          /* sampled for progress */
+	struct dispatcher *dispatcher;  /* interrupted on a stop or reload */
 	atomic_bool stop;               /* SIGINT/SIGTERM arrived */
 	atomic_bool reload;             /* SIGHUP arrived, not yet taken */
 	bool progress;                  /* stderr is a terminal */
 };
 
+/* Called with m->lock held. */
 static void progress_tick(struct monitor *m, struct progress_sample *prev)
 {
-	struct reader *reader = atomic_load(&m->reader);
-	struct source *src = atomic_load(&m->source);
+	struct reader *reader = m->reader;
+	struct source *src = m->source;
 	struct progress_sample cur;
 	struct reader_stats rs;
 	struct timespec now;
@@ -55,13 +58,17 @@ static void progress_tick(struct monitor *m, struct progress_sample *prev)
 	*prev = cur;
 }
 
-static void interrupt_source(struct monitor *m)
+/* Wakes the main thread wherever it blocks: reading, or waiting for queue space. */
+static void interrupt_main(struct monitor *m)
 {
-	struct source *src = atomic_load(&m->source);
-
-	if (src != NULL && src->interrupt != NULL) {
-		src->interrupt(src);
+	pthread_mutex_lock(&m->lock);
+	if (m->source != NULL && m->source->interrupt != NULL) {
+		m->source->interrupt(m->source);
 	}
+	if (m->dispatcher != NULL) {
+		dispatcher_interrupt(m->dispatcher);
+	}
+	pthread_mutex_unlock(&m->lock);
 }
 
 static void *monitor_main(void *arg)
@@ -75,20 +82,29 @@ static void *monitor_main(void *arg)
 		sig = sigtimedwait(&m->set, NULL, &every);
 		if (sig < 0) {
 			if (m->progress) {
+				pthread_mutex_lock(&m->lock);
 				progress_tick(m, &prev);
+				pthread_mutex_unlock(&m->lock);
 			}
 		} else if (sig == SIGUSR1) {
 			break;
 		} else if (sig == SIGHUP) {
+			pthread_mutex_lock(&m->lock);
+			bool reloadable = m->source != NULL && m->source->reopen != NULL;
+			pthread_mutex_unlock(&m->lock);
+			if (!reloadable) {
+				meepo_log(MEEPO_LOG_WARN, "meepo", NULL, "SIGHUP ignored: reading files");
+				continue;
+			}
 			meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "SIGHUP received: reloading the configuration");
 			atomic_store(&m->reload, true);
-			interrupt_source(m);
+			interrupt_main(m);
 		} else {
 			if (!atomic_exchange(&m->stop, true)) {
 				meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "%s received: stopping",
 				          sig == SIGINT ? "SIGINT" : "SIGTERM");
 			}
-			interrupt_source(m);
+			interrupt_main(m);
 		}
 	}
 	return NULL;
@@ -108,8 +124,7 @@ struct monitor *monitor_start(void)
 	sigaddset(&m->set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &m->set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	atomic_init(&m->source, NULL);
-	atomic_init(&m->reader, NULL);
+	pthread_mutex_init(&m->lock, NULL);
 	m->progress = isatty(STDERR_FILENO);
 	if (pthread_create(&m->thread, NULL, monitor_main, m) != 0) {
 		abort();
@@ -117,10 +132,14 @@ struct monitor *monitor_start(void)
 	return m;
 }
 
-void monitor_watch(struct monitor *m, struct source *source, struct reader *reader)
+void monitor_watch(struct monitor *m, struct source *source, struct reader *reader,
+                   struct dispatcher *dispatcher)
 {
-	atomic_store(&m->source, source);
-	atomic_store(&m->reader, reader);
+	pthread_mutex_lock(&m->lock);
+	m->source = source;
+	m->reader = reader;
+	m->dispatcher = dispatcher;
+	pthread_mutex_unlock(&m->lock);
 }
 
 bool monitor_stop_requested(struct monitor *m)
@@ -138,6 +157,7 @@ void monitor_stop(struct monitor *m)
 	if (m != NULL) {
 		pthread_kill(m->thread, SIGUSR1);
 		pthread_join(m->thread, NULL);
+		pthread_mutex_destroy(&m->lock);
 		free(m);
 	}
 }

@@ -162,7 +162,7 @@ static int submit_chunk(struct reader *r, const struct position *safe, char *err
 		c->safe = *safe;
 	}
 	if (dispatcher_submit(r->dispatcher, c) != 0) {
-		snprintf(err, errlen, "stopping: a sink rejected a batch and its route says stop");
+		snprintf(err, errlen, "delivery stopped");
 		return -1;
 	}
 	return 0;

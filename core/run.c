@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "config.h"
@@ -279,6 +280,12 @@ static enum follow_result follow(struct monitor *mon, struct source *src, struct
 		switch (src->next(src, &ev, err, sizeof(err))) {
 		case SOURCE_EVENT:
 			if (reader_feed(reader, &ev, err, sizeof(err)) != 0) {
+				if (monitor_stop_requested(mon)) {
+					return FOLLOW_STOPPED; /* interrupted while waiting for queue space */
+				}
+				if (src->reopen != NULL && monitor_take_reload(mon)) {
+					return FOLLOW_RELOAD;
+				}
 				meepo_log(MEEPO_LOG_ERROR, "reader", NULL, "%s", err);
 				return FOLLOW_FAILED;
 			}
@@ -392,12 +399,13 @@ static enum follow_result run_generation(struct pipeline *p, const struct run_op
 	struct metrics *metrics = NULL;
 	enum follow_result result = FOLLOW_FAILED;
 	char err[2048];
+	int rc;
 
 	dispatcher = dispatcher_new(p->slots, p->nsinks,
 	                            opts->nbinlogs > 0 ? NULL : p->conf.checkpoint.path,
 	                            p->conf.checkpoint.interval_ms, start);
 	reader = reader_new(p->router, dispatcher, schema, chunk_limit(&p->conf), start);
-	monitor_watch(mon, src, reader);
+	monitor_watch(mon, src, reader, dispatcher);
 	if (p->conf.metrics.listen != NULL) {
 		struct metrics_view view = { &p->conf, dispatcher, reader, src };
 		metrics = metrics_start(p->conf.metrics.listen, &view, err, sizeof(err));
@@ -413,14 +421,20 @@ static enum follow_result run_generation(struct pipeline *p, const struct run_op
 		meepo_log(MEEPO_LOG_INFO, "meepo", NULL, "draining the sink queues");
 	}
 	reader_rewind(reader, resume);
-	if (dispatcher_finish(dispatcher, p->conf.shutdown_timeout_ms) != 0) {
+	rc = dispatcher_finish(dispatcher, p->conf.shutdown_timeout_ms);
+	if (rc == DISPATCH_STUCK) {
+		/* A plugin thread still runs in its code: nothing may be freed. */
+		meepo_log(MEEPO_LOG_ERROR, "meepo", NULL, "exiting with a sink stuck in deliver()");
+		_exit(1); /* no stdio flush: the stuck sink may own a blocked stream */
+	}
+	if (rc != 0) {
 		char why[1300];
 		if (dispatcher_failed(dispatcher, why, sizeof(why))) {
 			meepo_log(MEEPO_LOG_ERROR, "meepo", NULL, "stopped: %s", why);
 		}
 		result = FOLLOW_FAILED;
 	}
-	monitor_watch(mon, NULL, NULL);
+	monitor_watch(mon, NULL, NULL, NULL);
 	metrics_stop(metrics);
 	reader_free(reader);
 	dispatcher_free(dispatcher);

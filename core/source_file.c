@@ -63,7 +63,7 @@ static int map_current(struct file_source *fs, char *err, size_t errlen)
 		goto out;
 	}
 	if (st.st_size < (off_t)BINLOG_MAGIC_LEN) {
-		snprintf(err, errlen, "%s: not a binlog file (%lld bytes)", path, (long long)st.st_size);
+		snprintf(err, errlen, "%s:0: not a binlog file (%lld bytes)", path, (long long)st.st_size);
 		goto out;
 	}
 	fs->size = (size_t)st.st_size;
@@ -125,6 +125,19 @@ static enum source_status file_next(struct source *src, struct source_event *out
 	if (h.event_len > fs->size - fs->pos) {
 		snprintf(err, errlen, "%s:%zu: truncated event (%u bytes, %zu left in the file)",
 		         fs->paths[fs->current], fs->pos, h.event_len, fs->size - fs->pos);
+		return SOURCE_ERROR;
+	}
+	/* In a file every event says where the next one starts: a cheap check of its length. */
+	if (h.next_pos != 0 && h.next_pos != fs->pos + h.event_len) {
+		snprintf(err, errlen, "%s:%zu: corrupt event header (%u bytes long, but the next event "
+		         "is said to start at %u)", fs->paths[fs->current], fs->pos, h.event_len,
+		         h.next_pos);
+		return SOURCE_ERROR;
+	}
+	if (fs->pos == BINLOG_MAGIC_LEN && h.type != BINLOG_FORMAT_DESCRIPTION &&
+	    h.type != BINLOG_START_V3) {
+		snprintf(err, errlen, "%s:%zu: the first event is %s, not a FORMAT_DESCRIPTION",
+		         fs->paths[fs->current], fs->pos, binlog_event_type_name(h.type));
 		return SOURCE_ERROR;
 	}
 	out->data = fs->map + fs->pos;

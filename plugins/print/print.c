@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <meepo/sink.h>
@@ -61,6 +62,11 @@ static int print_check(const struct meepo_config *cfg, char *err, size_t errlen)
 		         meepo_config_where(cfg, "format"), meepo_config_string(cfg, "format"));
 		return -1;
 	}
+	if (meepo_config_bool(cfg, "fsync") && strcmp(meepo_config_string(cfg, "output"), "-") == 0) {
+		snprintf(err, errlen, "%s: fsync needs a file output, not standard output",
+		         meepo_config_where(cfg, "fsync"));
+		return -1;
+	}
 	return 0;
 }
 
@@ -85,6 +91,13 @@ static int print_create(const struct meepo_config *cfg, void **instance, char *e
 			return -1;
 		}
 		p->close_out = true;
+		struct stat st;
+		if (p->sync && (fstat(fileno(p->out), &st) != 0 || !S_ISREG(st.st_mode))) {
+			snprintf(err, errlen, "%s: fsync needs a regular file", output);
+			fclose(p->out);
+			free(p);
+			return -1;
+		}
 	}
 	*instance = p;
 	return 0;
