@@ -26,8 +26,10 @@
 #include "sql_build.h"
 #include "sql_conn.h"
 
-/* Most rows in one multi-row statement (a power of two). */
+/* Most rows in one multi-row upsert (a power of two). */
 #define GROUP_ROWS 128u
+/* Most keys in one DELETE .. IN (..) (a power of two). */
+#define GROUP_DELETE_ROWS 512u
 /* Most rows in one bulk execution (MariaDB). */
 #define GROUP_BULK_ROWS 4096u
 /* Most parameters in one statement (the protocol's limit). */
@@ -302,8 +304,9 @@ static enum meepo_result group_flush(struct sql_instance *inst, struct meepo_rep
 
 	while (done < g->count && result == MEEPO_OK) {
 		/* A bulk execution takes any number of rows; statements come in powers of two. */
-		g->shape.nrows = inst->conn.bulk ? (uint32_t)(g->count - done)
-		                                 : floor_pow2((uint32_t)(g->count - done));
+		g->shape.nrows = sql_conn_bulk(&inst->conn, g->shape.kind)
+		                         ? (uint32_t)(g->count - done)
+		                         : floor_pow2((uint32_t)(g->count - done));
 		result = sql_conn_exec(&inst->conn, g->target, &g->shape, g->events + done,
 		                       &inst->blamed, report);
 		done += g->shape.nrows;
@@ -341,9 +344,13 @@ static enum meepo_result group_add(struct sql_instance *inst, struct sql_target 
 		}
 		sql_build_params(&g->shape, g->params);
 		limit = (uint32_t)(GROUP_PARAMS / (g->nparams > 0 ? g->nparams : 1));
-		g->max_rows = inst->conn.bulk ? GROUP_BULK_ROWS
-		                              : floor_pow2(limit < GROUP_ROWS ? (limit > 0 ? limit : 1)
-		                                                              : GROUP_ROWS);
+		if (g->shape.kind == SQL_DELETE) {
+			limit = limit < GROUP_DELETE_ROWS ? limit : GROUP_DELETE_ROWS;
+		} else {
+			limit = limit < GROUP_ROWS ? limit : GROUP_ROWS;
+		}
+		g->max_rows = sql_conn_bulk(&inst->conn, g->shape.kind) ? GROUP_BULK_ROWS
+		                                                        : floor_pow2(limit > 0 ? limit : 1);
 	}
 	if (g->count == g->cap) {
 		g->cap = g->cap > 0 ? 2 * g->cap : GROUP_ROWS;

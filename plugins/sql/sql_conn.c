@@ -633,7 +633,7 @@ enum meepo_result sql_conn_exec(struct sql_conn *c, struct sql_target *target,
 		sql_shape_copy(&c->single, shape);
 		c->single.nrows = 1;
 	}
-	if (c->bulk && shape->nrows > 1) {
+	if (shape->nrows > 1 && sql_conn_bulk(c, shape->kind)) {
 		s = stmt_get(c, target, table, &c->single, events[0], &result, report);
 		if (s == NULL) {
 			return result;
@@ -673,6 +673,11 @@ enum meepo_result sql_conn_exec(struct sql_conn *c, struct sql_target *target,
 	memcpy(report, &saved, sizeof(saved));
 	*blamed = events[0];
 	return result;
+}
+
+bool sql_conn_bulk(const struct sql_conn *c, enum sql_kind kind)
+{
+	return c->bulk && kind == SQL_UPSERT;
 }
 
 enum meepo_result sql_conn_commit(struct sql_conn *c, const struct meepo_event *last,

@@ -74,7 +74,7 @@ struct sql_conn {
 	MYSQL *mysql;                   /* NULL while disconnected */
 	MYSQL_STMT *state_stmt;         /* prepared upsert of the state row */
 	enum sql_flavor flavor;         /* MariaDB or MySQL, from the server version */
-	bool bulk;                      /* multi-row statements run as MariaDB bulk executions */
+	bool bulk;                      /* the server takes MariaDB bulk executions */
 	bool broken;                    /* an error made the connection unusable */
 	struct sql_target *targets[SQL_TARGET_BUCKETS]; /* target tables by source name */
 	struct sql_binds binds;         /* parameter storage */
@@ -125,6 +125,15 @@ enum meepo_result sql_conn_exec(struct sql_conn *c, struct sql_target *target,
                                 const struct meepo_event *const *events,
                                 const struct meepo_event **blamed,
                                 struct meepo_report *report);
+
+/*
+ * True if several rows of statement `kind` go to the server as one bulk
+ * execution (MariaDB array binding) rather than one multi-row statement:
+ * upserts on a target that takes them (there the server inserts the rows
+ * in one pass); a bulk DELETE would run once per row, slower than one
+ * DELETE .. IN (..).
+ */
+bool sql_conn_bulk(const struct sql_conn *c, enum sql_kind kind);
 
 /*
  * Records `last` (the last applied event) in the state table and commits.
