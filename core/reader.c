@@ -232,6 +232,56 @@ static int on_query(struct reader *r, const struct source_event *ev, const struc
 	return end_txn(r, ev, h, 0, err, errlen);
 }
 
+/* True if a column of the table is an old-format temporal (see binlog.h). */
+static bool has_old_temporal(const struct meepo_table *t)
+{
+	for (uint32_t i = 0; i < t->ncolumns; i++) {
+		if (binlog_column_is_old_temporal(&t->columns[i])) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Fills in from information_schema what a routed table's TABLE_MAP lacks:
+ * column names and key (binlog_row_metadata=MINIMAL), or the precision of
+ * old-format temporal columns. Warns once per table; returns def or its
+ * completed copy (def is then freed).
+ */
+static struct binlog_table *complete_table(struct reader *r, struct binlog_table *def)
+{
+	bool old_temporal = has_old_temporal(&def->table);
+	struct binlog_table *done = NULL;
+	char why[512];
+	char msg[1024];
+
+	if (def->has_names && !old_temporal) {
+		return def;
+	}
+	if (r->schema != NULL) {
+		done = schema_complete(r->schema, def, why, sizeof(why));
+	} else {
+		snprintf(why, sizeof(why), "no source server to ask");
+	}
+	if (done != NULL) {
+		warn_once(r, &def->table, def->has_names
+		          ? "old-format TIME/DATETIME/TIMESTAMP columns: their precision comes from "
+		            "information_schema"
+		          : "logged without column names (binlog_row_metadata=MINIMAL); using "
+		            "information_schema");
+		binlog_table_free(def);
+		return done;
+	}
+	snprintf(msg, sizeof(msg), "%s%s%s (%s)", def->has_names ? "" :
+	         "logged without column names (binlog_row_metadata=MINIMAL): columns are named "
+	         "@1, @2, ... and the primary key is unknown", !def->has_names && old_temporal ?
+	         "; " : "", old_temporal ? "old-format TIME/DATETIME/TIMESTAMP columns: their "
+	         "fractional precision is taken as 0 (ALTER TABLE ... FORCE upgrades them)" : "", why);
+	warn_once(r, &def->table, msg);
+	return def;
+}
+
 static int on_table_map(struct reader *r, const uint8_t *body, size_t len, char *err, size_t errlen)
 {
 	struct table_entry *entry;
@@ -251,26 +301,8 @@ static int on_table_map(struct reader *r, const uint8_t *body, size_t len, char 
 		return -1;
 	}
 	router_resolve(r->router, def->table.schema, def->table.name, &routes);
-	if ((routes.sinks[0] | routes.sinks[1] | routes.sinks[2]) != 0 && !def->has_names) {
-		char why[512];
-		struct binlog_table *named = NULL;
-		if (r->schema != NULL) {
-			named = schema_complete(r->schema, def, why, sizeof(why));
-		} else {
-			snprintf(why, sizeof(why), "no source server to ask");
-		}
-		if (named != NULL) {
-			warn_once(r, &def->table, "logged without column names (binlog_row_metadata=MINIMAL); "
-			                          "using information_schema");
-			binlog_table_free(def);
-			def = named;
-		} else {
-			char msg[1024];
-			snprintf(msg, sizeof(msg),
-			         "logged without column names (binlog_row_metadata=MINIMAL) and %s: "
-			         "columns are named @1, @2, ... and the primary key is unknown", why);
-			warn_once(r, &def->table, msg);
-		}
+	if ((routes.sinks[0] | routes.sinks[1] | routes.sinks[2]) != 0) {
+		def = complete_table(r, def);
 	}
 	table_cache_put(r->tables, def, &routes);
 	return 0;

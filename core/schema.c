@@ -3,6 +3,10 @@
  * schema.h). Asked once per distinct TABLE_MAP: the reader reuses a table
  * whose TABLE_MAP bytes did not change.
  *
+ * Besides names, signedness and the key, it gives the fractional precision
+ * of MariaDB's pre-10.1 TIME/DATETIME/TIMESTAMP(n) columns, which the
+ * binlog does not carry (their TABLE_MAP metadata is empty).
+ *
  * Caveat, logged by the caller: information_schema describes the table as
  * it is now, which may differ from when the event was written; a column
  * count mismatch is detected and refused, a renamed column is not.
@@ -104,6 +108,7 @@ struct binlog_table *schema_complete(struct schema *schema, const struct binlog_
 	MYSQL_RES *keys = NULL;
 	char **names = NULL;
 	bool *is_unsigned = NULL;
+	uint16_t *precision = NULL;
 	uint32_t *key = NULL;
 	uint32_t nkey = 0;
 	MYSQL_ROW row;
@@ -111,8 +116,8 @@ struct binlog_table *schema_complete(struct schema *schema, const struct binlog_
 	if (ensure_connected(schema, err, errlen) != 0) {
 		return NULL;
 	}
-	cols = query(schema, "SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS",
-	             "ORDER BY ORDINAL_POSITION", t, err, errlen);
+	cols = query(schema, "SELECT COLUMN_NAME, COLUMN_TYPE, DATETIME_PRECISION "
+	             "FROM information_schema.COLUMNS", "ORDER BY ORDINAL_POSITION", t, err, errlen);
 	if (cols == NULL) {
 		goto out;
 	}
@@ -123,13 +128,15 @@ struct binlog_table *schema_complete(struct schema *schema, const struct binlog_
 	}
 	names = calloc(t->ncolumns, sizeof(*names));
 	is_unsigned = calloc(t->ncolumns, sizeof(*is_unsigned));
+	precision = calloc(t->ncolumns, sizeof(*precision));
 	key = calloc(t->ncolumns, sizeof(*key));
-	if (names == NULL || is_unsigned == NULL || key == NULL) {
+	if (names == NULL || is_unsigned == NULL || key == NULL || precision == NULL) {
 		abort();
 	}
 	for (uint32_t i = 0; (row = mysql_fetch_row(cols)) != NULL; i++) {
 		names[i] = row[0];
 		is_unsigned[i] = row[1] != NULL && strstr(row[1], "unsigned") != NULL;
+		precision[i] = row[2] != NULL ? (uint16_t)atoi(row[2]) : 0;
 	}
 	keys = query(schema, "SELECT COLUMN_NAME FROM information_schema.STATISTICS",
 	             "AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX", t, err, errlen);
@@ -149,16 +156,20 @@ struct binlog_table *schema_complete(struct schema *schema, const struct binlog_
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (!def->has_signedness) {
-		/* The copy is ours: fill in what the TABLE_MAP did not say. */
-		struct meepo_column *columns = (struct meepo_column *)named->table.columns;
-		for (uint32_t i = 0; i < t->ncolumns; i++) {
+	/* The copy is ours: fill in what the TABLE_MAP did not say. */
+	struct meepo_column *columns = (struct meepo_column *)named->table.columns;
+	for (uint32_t i = 0; i < t->ncolumns; i++) {
+		if (!def->has_signedness) {
 			columns[i].is_unsigned = is_unsigned[i];
+		}
+		if (binlog_column_is_old_temporal(&columns[i])) {
+			columns[i].meta = precision[i];
 		}
 	}
 out:
 	free(names);
 	free(is_unsigned);
+	free(precision);
 	free(key);
 	if (cols != NULL) {
 		mysql_free_result(cols);

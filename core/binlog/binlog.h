@@ -246,6 +246,14 @@ ssize_t binlog_value_decode(const struct meepo_column *column, const uint8_t *p,
 int binlog_payload_decompress(const uint8_t *body, size_t len, uint8_t **out, size_t *out_len,
                               char *err, size_t errlen);
 
+/*
+ * True for a pre-5.6 TIME, DATETIME or TIMESTAMP column: MariaDB logs its
+ * TIME(n)/DATETIME(n)/TIMESTAMP(n) of tables created before 10.1 that way
+ * with no metadata, so the fractional precision (meta) must come from
+ * information_schema.
+ */
+bool binlog_column_is_old_temporal(const struct meepo_column *column);
+
 /* True for every WRITE/UPDATE/DELETE rows event type (any version). */
 bool binlog_is_rows_event(uint8_t type);
 

@@ -23,6 +23,7 @@
 
 #include "binlog/binlog.h"
 #include "binlog/wire.h"
+#include "sdk/format.h"
 
 /* MySQL column types that matter here (include/field_types.h). */
 enum column_type {
@@ -599,9 +600,46 @@ static int read_columns(const struct binlog_format *fmt, struct draft *d, struct
 	return 0;
 }
 
+/*
+ * ENUM and SET member names arrive in their column's charset; meepo_strlist
+ * promises UTF-8. Converts every member into *out and points the draft's
+ * slices there (out must outlive the draft). Returns 0, or -1 (no memory).
+ */
+static int convert_members(struct draft *d, struct meepo_buf *out)
+{
+	size_t *offsets = malloc((2 * d->nmembers + 1) * sizeof(*offsets)); /* start, length */
+	uint32_t i;
+	uint32_t j;
+
+	if (offsets == NULL) {
+		return -1;
+	}
+	for (i = 0; i < d->ncolumns; i++) {
+		const struct draft_column *dc = &d->columns[i];
+		for (j = 0; dc->has_list && j < dc->count; j++) {
+			const struct slice *m = &d->members[dc->first + j];
+			offsets[2 * (dc->first + j)] = out->len;
+			sdk_append_converted(out, m->p, m->n, dc->col.charset, SDK_ESCAPE_TEXT);
+			offsets[2 * (dc->first + j) + 1] = out->len - offsets[2 * (dc->first + j)];
+			meepo_buf_putc(out, '\0');
+		}
+	}
+	for (i = 0; i < d->ncolumns; i++) {
+		const struct draft_column *dc = &d->columns[i];
+		for (j = 0; dc->has_list && j < dc->count; j++) {
+			struct slice *m = &d->members[dc->first + j];
+			m->p = out->data + offsets[2 * (dc->first + j)];
+			m->n = offsets[2 * (dc->first + j) + 1];
+		}
+	}
+	free(offsets);
+	return 0;
+}
+
 struct binlog_table *binlog_table_map_parse(const struct binlog_format *fmt, const uint8_t *body,
                                             size_t len, char *err, size_t errlen)
 {
+	struct meepo_buf converted = { 0 };
 	struct draft d;
 	struct wire w = { body, body + len };
 	struct wire fw;
@@ -642,12 +680,15 @@ struct binlog_table *binlog_table_map_parse(const struct binlog_format *fmt, con
 			goto out;
 		}
 	}
-	t = draft_build(&d);
+	if (convert_members(&d, &converted) == 0) {
+		t = draft_build(&d);
+	}
 	if (t == NULL) {
 		snprintf(err, errlen, "out of memory");
 	}
 out:
 	draft_free(&d);
+	meepo_buf_free(&converted);
 	return t;
 }
 
