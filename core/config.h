@@ -85,8 +85,7 @@ struct sink_config {
 	char *where;                /* "file:line" of the block */
 	const config_setting_t *setting; /* the block, for sink_options_build() */
 	uint64_t queue_max_bytes;   /* queue byte budget, default 8 MiB */
-	uint32_t batch_max_events;  /* most events per deliver(), default 1000; a plugin
-	                               that declares this option owns it (see run.c) */
+	uint32_t batch_max_events;  /* most events per deliver(), default 1000 */
 	uint32_t retry_initial_ms;  /* first back-off, default 100 */
 	uint32_t retry_max_ms;      /* back-off cap, default 30000 */
 	uint32_t retry_limit;       /* 0 = retry forever (default) */

@@ -7,8 +7,8 @@
  * already checked by conf_load()) is skipped; anything else is an error.
  * Then required options must be set and the rest take their defaults,
  * parsed from the table's text form. A plugin may declare an option named
- * like a core key (e.g. the webhook's batch_max_events, events per HTTP
- * request): the key is then the plugin's, and the core keeps its default.
+ * like a core key (the webhook's batch_max_events: events per request): it
+ * then reads the same value the core uses.
  *
  * The accessors abort() when a plugin asks for an option its table does not
  * declare, or with the wrong type: that is a bug in the plugin, caught the
@@ -508,14 +508,4 @@ void sink_options_print_help(FILE *out, const struct meepo_sink *sink)
 		}
 		fprintf(out, ")\n      %s\n", opt->help != NULL ? opt->help : "");
 	}
-}
-
-bool sink_options_declares(const struct meepo_option *table, const char *name)
-{
-	for (; table->name != NULL; table++) {
-		if (strcmp(table->name, name) == 0) {
-			return true;
-		}
-	}
-	return false;
 }

@@ -13,7 +13,6 @@
 #ifndef MEEPO_OPTIONS_H
 #define MEEPO_OPTIONS_H
 
-#include <stdbool.h>
 #include <stdio.h>
 
 #include <libconfig.h>
@@ -30,9 +29,6 @@ struct meepo_config *sink_options_build(const struct meepo_option *table, const 
                                         char *err, size_t errlen);
 
 void sink_options_free(struct meepo_config *cfg);
-
-/* True if the option table declares an option called `name`. */
-bool sink_options_declares(const struct meepo_option *table, const char *name);
 
 /* Prints the option table as `meepo --help-sink NAME` shows it. */
 void sink_options_print_help(FILE *out, const struct meepo_sink *sink);

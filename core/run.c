@@ -123,10 +123,6 @@ static int pipeline_load(struct pipeline *p, const struct run_options *opts)
 			}
 			return -1;
 		}
-		if (sink_options_declares(p->plugins[i].sink->options, "batch_max_events")) {
-			/* The plugin's own (e.g. events per request); deliver() gets the default. */
-			p->conf.sinks[i].batch_max_events = SINK_DEFAULT_BATCH_MAX_EVENTS;
-		}
 		p->slots[i].conf = sc;
 		p->slots[i].plugin = p->plugins[i].sink;
 	}
