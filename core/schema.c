@@ -61,6 +61,8 @@ static int ensure_connected(struct schema *schema, char *err, size_t errlen)
 		return -1;
 	}
 	mysql_optionsv(schema->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	/* Names and ENUM/SET members come back as UTF-8, as meepo hands them on. */
+	mysql_optionsv(schema->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	if (mysql_real_connect(schema->mysql, c->host, c->user, c->password, NULL, (unsigned)c->port,
 	                       c->socket, 0) == NULL) {
 		snprintf(err, errlen, "information_schema unavailable: %s", mysql_error(schema->mysql));
@@ -99,25 +101,84 @@ static MYSQL_RES *query(struct schema *schema, const char *select, const char *r
 	return res;
 }
 
+/*
+ * Parses the members of "enum('a','b''c')" or "set(...)" (SQL quoting,
+ * quotes doubled) into *out, whose names are malloc'd. Returns 0, or -1 if
+ * the text is not such a type.
+ */
+static int parse_members(const char *type, struct meepo_strlist *out)
+{
+	const char *p = strchr(type, '(');
+	char **names = NULL;
+	uint32_t count = 0;
+
+	out->count = 0;
+	out->names = NULL;
+	if (p == NULL || (strncmp(type, "enum(", 5) != 0 && strncmp(type, "set(", 4) != 0)) {
+		return -1;
+	}
+	for (p++; *p == '\''; ) {
+		size_t len = 0;
+		char *name = malloc(strlen(p) + 1);
+		char **grown = realloc(names, (count + 1) * sizeof(*names));
+		if (name == NULL || grown == NULL) {
+			abort();
+		}
+		names = grown;
+		for (p++; *p != '\0' && !(*p == '\'' && p[1] != '\''); p++) {
+			name[len++] = *p;
+			p += *p == '\'' ? 1 : 0; /* '' is one quote */
+		}
+		name[len] = '\0';
+		names[count++] = name;
+		if (*p != '\'') {
+			break;
+		}
+		p++;
+		if (*p == ',') {
+			p++;
+		}
+	}
+	out->count = count;
+	out->names = (const char *const *)names;
+	return 0;
+}
+
+static void free_members(struct meepo_strlist *lists, uint32_t n)
+{
+	for (uint32_t i = 0; lists != NULL && i < n; i++) {
+		for (uint32_t j = 0; j < lists[i].count; j++) {
+			free((char *)lists[i].names[j]);
+		}
+		free((void *)lists[i].names);
+	}
+	free(lists);
+}
+
 struct binlog_table *schema_complete(struct schema *schema, const struct binlog_table *def,
                                      char *err, size_t errlen)
 {
 	const struct meepo_table *t = &def->table;
-	struct binlog_table *named = NULL;
+	struct binlog_table *done = NULL;
+	struct binlog_table_overlay o = { 0 };
 	MYSQL_RES *cols = NULL;
 	MYSQL_RES *keys = NULL;
-	char **names = NULL;
+	const char **names = NULL;
 	bool *is_unsigned = NULL;
+	uint16_t *charsets = NULL;
 	uint16_t *precision = NULL;
+	struct meepo_strlist *members = NULL;
 	uint32_t *key = NULL;
-	uint32_t nkey = 0;
 	MYSQL_ROW row;
 
 	if (ensure_connected(schema, err, errlen) != 0) {
 		return NULL;
 	}
-	cols = query(schema, "SELECT COLUMN_NAME, COLUMN_TYPE, DATETIME_PRECISION "
-	             "FROM information_schema.COLUMNS", "ORDER BY ORDINAL_POSITION", t, err, errlen);
+	cols = query(schema,
+	             "SELECT COLUMN_NAME, COLUMN_TYPE, DATETIME_PRECISION, "
+	             "(SELECT ID FROM information_schema.COLLATIONS AS co "
+	             "WHERE co.COLLATION_NAME = c.COLLATION_NAME) "
+	             "FROM information_schema.COLUMNS AS c", "ORDER BY ORDINAL_POSITION", t, err, errlen);
 	if (cols == NULL) {
 		goto out;
 	}
@@ -128,48 +189,52 @@ struct binlog_table *schema_complete(struct schema *schema, const struct binlog_
 	}
 	names = calloc(t->ncolumns, sizeof(*names));
 	is_unsigned = calloc(t->ncolumns, sizeof(*is_unsigned));
+	charsets = calloc(t->ncolumns, sizeof(*charsets));
 	precision = calloc(t->ncolumns, sizeof(*precision));
+	members = calloc(t->ncolumns, sizeof(*members));
 	key = calloc(t->ncolumns, sizeof(*key));
-	if (names == NULL || is_unsigned == NULL || key == NULL || precision == NULL) {
+	if (names == NULL || is_unsigned == NULL || charsets == NULL || precision == NULL ||
+	    members == NULL || key == NULL) {
 		abort();
 	}
 	for (uint32_t i = 0; (row = mysql_fetch_row(cols)) != NULL; i++) {
-		names[i] = row[0];
-		is_unsigned[i] = row[1] != NULL && strstr(row[1], "unsigned") != NULL;
+		const char *type = row[1] != NULL ? row[1] : "";
+		names[i] = row[0] != NULL ? row[0] : "";
+		is_unsigned[i] = strstr(type, "unsigned") != NULL;
 		precision[i] = row[2] != NULL ? (uint16_t)atoi(row[2]) : 0;
+		/* No collation: a binary string (BLOB, BINARY), or not a string at all. */
+		charsets[i] = row[3] != NULL ? (uint16_t)atoi(row[3]) : 63;
+		parse_members(type, &members[i]);
 	}
 	keys = query(schema, "SELECT COLUMN_NAME FROM information_schema.STATISTICS",
 	             "AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX", t, err, errlen);
 	if (keys == NULL) {
 		goto out;
 	}
-	while ((row = mysql_fetch_row(keys)) != NULL && nkey < t->ncolumns) {
+	while ((row = mysql_fetch_row(keys)) != NULL && o.nkey < t->ncolumns) {
 		for (uint32_t i = 0; i < t->ncolumns; i++) {
 			if (row[0] != NULL && strcmp(names[i], row[0]) == 0) {
-				key[nkey++] = i;
+				key[o.nkey++] = i;
 				break;
 			}
 		}
 	}
-	named = binlog_table_with_names(def, (const char *const *)names, key, nkey);
-	if (named == NULL) {
+	o.names = names;
+	o.key = key;
+	o.is_unsigned = is_unsigned;
+	o.charsets = charsets;
+	o.temporal_meta = precision;
+	o.members = members;
+	done = binlog_table_complete(def, &o);
+	if (done == NULL) {
 		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	/* The copy is ours: fill in what the TABLE_MAP did not say. */
-	struct meepo_column *columns = (struct meepo_column *)named->table.columns;
-	for (uint32_t i = 0; i < t->ncolumns; i++) {
-		if (!def->has_signedness) {
-			columns[i].is_unsigned = is_unsigned[i];
-		}
-		if (binlog_column_is_old_temporal(&columns[i])) {
-			columns[i].meta = precision[i];
-		}
 	}
 out:
 	free(names);
 	free(is_unsigned);
+	free(charsets);
 	free(precision);
+	free_members(members, t->ncolumns);
 	free(key);
 	if (cols != NULL) {
 		mysql_free_result(cols);
@@ -177,5 +242,5 @@ out:
 	if (keys != NULL) {
 		mysql_free_result(keys);
 	}
-	return named;
+	return done;
 }

@@ -20,8 +20,9 @@ struct schema *schema_new(const struct source_config *conf);
 void schema_free(struct schema *schema);
 
 /*
- * Returns a copy of def with column names, signedness, primary key and the
- * precision of old-format temporal columns from information_schema, or NULL with a message (server unreachable,
+ * Returns a copy of def completed from information_schema (column names,
+ * primary key, signedness, charsets, ENUM/SET members, precision of
+ * old-format temporal columns), or NULL with a message (server unreachable,
  * table gone, or its column count differs from the TABLE_MAP's because the
  * table changed since the event was written).
  */

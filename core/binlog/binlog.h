@@ -193,13 +193,26 @@ int binlog_table_id(const struct binlog_format *fmt, uint8_t type, const uint8_t
                     uint64_t *table_id, char *err, size_t errlen);
 
 /*
- * Returns a copy of `table` whose column names and primary key are replaced
- * (used when names come from information_schema). names has ncolumns
- * entries; key has nkey column indices. NULL on allocation failure.
+ * What information_schema adds to a TABLE_MAP logged without optional
+ * metadata. Arrays have one entry per column; an optional array may be NULL.
  */
-struct binlog_table *binlog_table_with_names(const struct binlog_table *table,
-                                             const char *const *names, const uint32_t *key,
-                                             uint32_t nkey);
+struct binlog_table_overlay {
+	const char *const *names;           /* column names (required) */
+	const uint32_t *key;                /* primary key column indices, in key order */
+	uint32_t nkey;                      /* entries in key */
+	const bool *is_unsigned;            /* signedness, applied unless the TABLE_MAP had it */
+	const uint16_t *charsets;           /* collation ids, applied where the TABLE_MAP had none */
+	const uint16_t *temporal_meta;      /* fractional precision of old-format temporals */
+	const struct meepo_strlist *members; /* ENUM/SET members (UTF-8), used where count > 0 */
+};
+
+/*
+ * Returns a copy of `table` completed with the overlay: names and key
+ * replaced, the other fields filled in where the TABLE_MAP lacked them.
+ * NULL on allocation failure.
+ */
+struct binlog_table *binlog_table_complete(const struct binlog_table *table,
+                                           const struct binlog_table_overlay *overlay);
 
 void binlog_table_free(struct binlog_table *table);
 

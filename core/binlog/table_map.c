@@ -700,13 +700,25 @@ static struct slice slice_of(const char *s)
 	return out;
 }
 
+/* Column i's ENUM/SET members: the TABLE_MAP's, else the overlay's, else NULL. */
+static const struct meepo_strlist *overlay_members(const struct binlog_table_overlay *o,
+                                                   const struct meepo_table *src, uint32_t i)
+{
+	if (src->columns[i].names != NULL) {
+		return src->columns[i].names;
+	}
+	if (o->members != NULL && o->members[i].count > 0) {
+		return &o->members[i];
+	}
+	return NULL;
+}
+
 /*
  * The copy's names and key count as known (has_names, has_key), whether or
  * not they came from optional metadata.
  */
-struct binlog_table *binlog_table_with_names(const struct binlog_table *table,
-                                             const char *const *names, const uint32_t *key,
-                                             uint32_t nkey)
+struct binlog_table *binlog_table_complete(const struct binlog_table *table,
+                                           const struct binlog_table_overlay *o)
 {
 	const struct meepo_table *src = &table->table;
 	struct binlog_table *t = NULL;
@@ -723,31 +735,41 @@ struct binlog_table *binlog_table_with_names(const struct binlog_table *table,
 	d.raw.n = table->raw_len;
 	d.has_names = true;
 	d.has_key = true;
-	d.has_signedness = table->has_signedness;
-	d.nkey = nkey;
+	d.has_signedness = table->has_signedness || o->is_unsigned != NULL;
+	d.nkey = o->nkey;
 	d.columns = calloc(src->ncolumns + 1, sizeof(*d.columns));
-	d.key = malloc(nkey * sizeof(*key) + 1);
+	d.key = malloc(o->nkey * sizeof(*d.key) + 1);
 	for (i = 0; d.columns && i < src->ncolumns; i++) {
-		if (src->columns[i].names) {
-			d.members_cap += src->columns[i].names->count;
-		}
+		const struct meepo_strlist *list = overlay_members(o, src, i);
+		d.members_cap += list != NULL ? list->count : 0;
 	}
 	d.members = malloc((d.members_cap + 1) * sizeof(*d.members));
 	if (d.columns == NULL || d.key == NULL || d.members == NULL) {
 		goto out;
 	}
-	if (nkey > 0) {
-		memcpy(d.key, key, nkey * sizeof(*key));
+	if (o->nkey > 0) {
+		memcpy(d.key, o->key, o->nkey * sizeof(*d.key));
 	}
 	for (i = 0; i < src->ncolumns; i++) {
-		d.columns[i].col = src->columns[i];
-		d.columns[i].name = slice_of(names[i]);
-		if (src->columns[i].names) {
+		const struct meepo_strlist *list = overlay_members(o, src, i);
+		struct meepo_column *col = &d.columns[i].col;
+		*col = src->columns[i];
+		d.columns[i].name = slice_of(o->names[i]);
+		if (o->is_unsigned != NULL && !table->has_signedness) {
+			col->is_unsigned = o->is_unsigned[i];
+		}
+		if (o->charsets != NULL && col->charset == 0) {
+			col->charset = o->charsets[i];
+		}
+		if (o->temporal_meta != NULL && binlog_column_is_old_temporal(col)) {
+			col->meta = o->temporal_meta[i];
+		}
+		if (list != NULL) {
 			d.columns[i].has_list = true;
 			d.columns[i].first = d.nmembers;
-			d.columns[i].count = src->columns[i].names->count;
-			for (j = 0; j < d.columns[i].count; j++) {
-				d.members[d.nmembers++] = slice_of(src->columns[i].names->names[j]);
+			d.columns[i].count = list->count;
+			for (j = 0; j < list->count; j++) {
+				d.members[d.nmembers++] = slice_of(list->names[j]);
 			}
 		}
 	}

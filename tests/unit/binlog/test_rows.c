@@ -3,7 +3,7 @@
  * fixtures, compared with their .expected.txt (integers, strings, ENUM
  * indexes, SET masks, BIT values, TIME parts, VECTOR bytes), plus the table
  * descriptions that optional metadata gives (names, charsets, signedness,
- * ENUM/SET members, primary key) and binlog_table_with_names().
+ * ENUM/SET members, primary key) and binlog_table_complete().
  *
  * Rows are rendered compactly, one line per row, without any of meepo's
  * text formatting: "W > v|v|..", "U v|v|.. > v|v|..", "D v|v|..", where a
@@ -128,7 +128,7 @@ static void put_image(char *line, const struct meepo_value *values, uint32_t n)
 	}
 }
 
-/* Copies a table through binlog_table_with_names() with its own names and key. */
+/* Copies a table through binlog_table_complete() with its own names and key. */
 static struct binlog_table *table_copy(const struct binlog_table *t)
 {
 	const char **names = calloc(t->table.ncolumns + 1, sizeof(*names));
@@ -139,7 +139,8 @@ static struct binlog_table *table_copy(const struct binlog_table *t)
 	for (i = 0; i < t->table.ncolumns; i++) {
 		names[i] = t->table.columns[i].name;
 	}
-	copy = binlog_table_with_names(t, names, t->table.key, t->table.nkey);
+	copy = binlog_table_complete(t, &(struct binlog_table_overlay){
+		.names = names, .key = t->table.key, .nkey = t->table.nkey });
 	assert_non_null(copy);
 	free(names);
 	return copy;
@@ -460,7 +461,7 @@ static void test_easypost(void **state)
 	free(c);
 }
 
-/* binlog_table_with_names() replaces names and key and keeps everything else. */
+/* binlog_table_complete() replaces names and key and keeps everything else. */
 static void test_with_names(void **state)
 {
 	static const char *const names[] = { "a", "bee", "c", "d", "e" };
@@ -472,7 +473,8 @@ static void test_with_names(void **state)
 	(void)state;
 	assert_non_null(c);
 	capture_rows("v8.0.28_rmc_mysql-enum-string-set.000001", c);
-	t = binlog_table_with_names(c->first, names, key, 2);
+	t = binlog_table_complete(c->first, &(struct binlog_table_overlay){
+		.names = names, .key = key, .nkey = 2 });
 	assert_non_null(t);
 	assert_string_equal(t->table.schema, "mysql");
 	assert_string_equal(t->table.name, "t");
@@ -495,6 +497,45 @@ static void test_with_names(void **state)
 	free(c);
 }
 
+/*
+ * A TABLE_MAP without optional metadata (MySQL 5.7: bltest.foo, BIGINT,
+ * DECIMAL, VARCHAR) completed as information_schema would: signedness and
+ * charsets are filled in, members only where given, the key replaced.
+ */
+static void test_complete_overlay(void **state)
+{
+	static const char *const names[] = { "id", "val_decimal", "comment" };
+	static const uint32_t key[] = { 0 };
+	static const bool is_unsigned[] = { true, false, false };
+	static const uint16_t charsets[] = { 63, 63, 8 };
+	static const char *const members[] = { "x", "y" };
+	const struct meepo_strlist lists[] = { { 0, NULL }, { 0, NULL }, { 2, members } };
+	struct capture *c = calloc(1, sizeof(*c));
+	struct binlog_table *t;
+
+	(void)state;
+	assert_non_null(c);
+	capture_rows("v5.7.24-percona_easypost_bin-log.000001", c);
+	assert_false(c->first->has_signedness);
+	assert_int_equal(c->first->table.columns[2].charset, 0);
+	t = binlog_table_complete(c->first, &(struct binlog_table_overlay){
+		.names = names, .key = key, .nkey = 1, .is_unsigned = is_unsigned,
+		.charsets = charsets, .members = lists });
+	assert_non_null(t);
+	assert_true(t->has_signedness);
+	assert_true(t->table.columns[0].is_unsigned);
+	assert_false(t->table.columns[1].is_unsigned);
+	assert_int_equal(t->table.columns[2].charset, 8);
+	assert_null(t->table.columns[0].names);
+	assert_int_equal(t->table.columns[2].names->count, 2);
+	assert_string_equal(t->table.columns[2].names->names[1], "y");
+	assert_string_equal(t->table.columns[1].name, "val_decimal");
+	assert_int_equal(t->table.nkey, 1);
+	binlog_table_free(t);
+	binlog_table_free(c->first);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_cdc_delete),
 		cmocka_unit_test(test_easypost),
 		cmocka_unit_test(test_with_names),
+		cmocka_unit_test(test_complete_overlay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
