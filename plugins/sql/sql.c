@@ -373,17 +373,17 @@ static enum meepo_result apply_event(struct sql_instance *inst, const struct mee
 {
 	enum sql_kind kinds[2];
 	size_t nsteps = sql_event_steps(ev, kinds);
-	struct sql_target *target = sql_conn_target(&inst->conn, ev, report);
-	enum meepo_result result = MEEPO_OK;
+	struct sql_target *target;
+	enum meepo_result result = sql_conn_target(&inst->conn, ev, &target, report);
 	char err[256];
 	size_t i;
 
-	if (target == NULL) {
+	if (result != MEEPO_OK) {
 		inst->blamed = ev;
-		return MEEPO_REJECT;
+		return result;
 	}
 	for (i = 0; i < nsteps && result == MEEPO_OK; i++) {
-		if (sql_shape_of(&inst->shape, kinds[i], ev, err, sizeof(err)) != 0) {
+		if (sql_shape_of(&inst->shape, kinds[i], ev, target->omit, err, sizeof(err)) != 0) {
 			snprintf(report->reason, sizeof(report->reason), "%s.%s at %s:%llu: %s",
 			         ev->table->schema, ev->table->name, ev->file,
 			         (unsigned long long)ev->offset, err);

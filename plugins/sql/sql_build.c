@@ -316,11 +316,12 @@ static int where_key(struct sql_shape *shape, const struct meepo_event *event, c
 }
 
 int sql_shape_of(struct sql_shape *shape, enum sql_kind kind, const struct meepo_event *event,
-                 char *err, size_t errlen)
+                 const uint64_t *omit, char *err, size_t errlen)
 {
 	const struct meepo_table *t = event->table;
 	bool needs_set = kind == SQL_UPSERT || kind == SQL_UPDATE || kind == SQL_UPDATE_ROW;
 	bool needs_where = kind != SQL_UPSERT;
+	uint32_t i;
 
 	shape_reset(shape, kind, t->ncolumns);
 	if ((needs_set && event->after == NULL) || (needs_where && event->before == NULL)) {
@@ -330,6 +331,9 @@ int sql_shape_of(struct sql_shape *shape, enum sql_kind kind, const struct meepo
 	}
 	if (needs_set) {
 		mask_present(shape->set, t, event->after);
+		for (i = 0; omit != NULL && i < shape->nwords; i++) {
+			shape->set[i] &= ~omit[i];
+		}
 		if (mask_count(shape->set, shape->nwords) == 0) {
 			snprintf(err, errlen, "%s event with no column in its after image",
 			         meepo_action_name(event->action));

@@ -134,11 +134,13 @@ size_t sql_event_steps(const struct meepo_event *event, enum sql_kind kinds[2]);
 
 /*
  * Fills shape with statement `kind` over `event`'s images (nrows = 1).
- * Returns 0, or -1 with a message in err when the event cannot be applied
- * (a key column missing from the before image, nothing to set or match).
+ * Columns in the mask `omit` (64-bit words over the table's columns, NULL
+ * for none: the target's generated columns) are never set. Returns 0, or
+ * -1 with a message in err when the event cannot be applied (a key column
+ * missing from the before image, nothing to set or match).
  */
 int sql_shape_of(struct sql_shape *shape, enum sql_kind kind, const struct meepo_event *event,
-                 char *err, size_t errlen);
+                 const uint64_t *omit, char *err, size_t errlen);
 
 /* True if a and b have the same kind, mode and masks (nrows is not compared). */
 bool sql_shape_same(const struct sql_shape *a, const struct sql_shape *b);

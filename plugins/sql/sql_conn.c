@@ -11,6 +11,7 @@
 
 #include <errmsg.h>
 #include <mysqld_error.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,7 @@ static void target_free(struct sql_target *t)
 	}
 	free(t->columns);
 	free(t->key);
+	free(t->omit);
 	free(t->src_schema);
 	free(t->src_table);
 	free(t);
@@ -98,6 +100,7 @@ void sql_conn_close(struct sql_conn *c)
 	for (b = 0; b < SQL_TARGET_BUCKETS; b++) {
 		for (t = c->targets[b]; t != NULL; t = t->next) {
 			target_drop_stmts(t);
+			t->omit_known = false;
 		}
 	}
 	if (c->state_stmt != NULL) {
@@ -396,11 +399,14 @@ static void target_reset(struct sql_target *t, const struct meepo_table *table)
 	}
 	free(t->columns);
 	free(t->key);
+	free(t->omit);
 	t->ncolumns = table->ncolumns;
 	t->nkey = table->nkey;
 	t->columns = calloc(table->ncolumns > 0 ? table->ncolumns : 1, sizeof(*t->columns));
 	t->key = calloc(table->nkey > 0 ? table->nkey : 1, sizeof(*t->key));
-	if (t->columns == NULL || t->key == NULL) {
+	t->omit = calloc((table->ncolumns + 63) / 64 + 1, sizeof(*t->omit));
+	t->omit_known = false;
+	if (t->columns == NULL || t->key == NULL || t->omit == NULL) {
 		abort();
 	}
 	for (i = 0; i < table->ncolumns; i++) {
@@ -420,25 +426,88 @@ static bool names_unknown(const struct meepo_table *table)
 	return table->ncolumns > 0 && strcmp(table->columns[0].name, "@1") == 0;
 }
 
-struct sql_target *sql_conn_target(struct sql_conn *c, const struct meepo_event *event,
-                                   struct meepo_report *report)
+/*
+ * Reads which of t's columns the target table generates (they cannot be
+ * written) into t->omit. Returns MEEPO_OK, or RETRY/REJECT with report.
+ */
+static enum meepo_result load_generated(struct sql_conn *c, struct sql_target *t,
+                                        struct meepo_report *report)
+{
+	static const char query[] =
+		"SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?"
+		" AND TABLE_NAME = ? AND GENERATION_EXPRESSION IS NOT NULL AND GENERATION_EXPRESSION <> ''";
+	enum meepo_result result = MEEPO_OK;
+	MYSQL_STMT *stmt = mysql_stmt_init(c->mysql);
+	MYSQL_BIND param[2];
+	MYSQL_BIND column;
+	char name[256];
+	unsigned long len = 0;
+	char what[320];
+	uint32_t i;
+	int rc;
+
+	if (stmt == NULL) {
+		abort();
+	}
+	memset(param, 0, sizeof(param));
+	memset(&column, 0, sizeof(column));
+	param[0].buffer_type = MYSQL_TYPE_STRING;
+	param[0].buffer = (void *)(uintptr_t)t->schema;
+	param[0].buffer_length = (unsigned long)strlen(t->schema);
+	param[1].buffer_type = MYSQL_TYPE_STRING;
+	param[1].buffer = (void *)(uintptr_t)t->table;
+	param[1].buffer_length = (unsigned long)strlen(t->table);
+	column.buffer_type = MYSQL_TYPE_STRING;
+	column.buffer = name;
+	column.buffer_length = sizeof(name) - 1;
+	column.length = &len;
+	memset(t->omit, 0, ((t->ncolumns + 63) / 64 + 1) * sizeof(*t->omit));
+	if (mysql_stmt_prepare(stmt, query, sizeof(query) - 1) != 0 ||
+	    mysql_stmt_bind_param(stmt, param) != 0 || mysql_stmt_execute(stmt) != 0 ||
+	    mysql_stmt_bind_result(stmt, &column) != 0) {
+		snprintf(what, sizeof(what), "reading the generated columns of %s.%s", t->schema, t->table);
+		result = fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt), what, report);
+		goto out;
+	}
+	while ((rc = mysql_stmt_fetch(stmt)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+		name[len < sizeof(name) ? len : sizeof(name) - 1] = '\0';
+		for (i = 0; rc == 0 && i < t->ncolumns; i++) {
+			if (strcmp(t->columns[i], name) == 0) {
+				t->omit[i / 64] |= UINT64_C(1) << (i % 64);
+			}
+		}
+	}
+	if (rc == 1) {
+		snprintf(what, sizeof(what), "reading the generated columns of %s.%s", t->schema, t->table);
+		result = fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt), what, report);
+		goto out;
+	}
+	t->omit_known = true;
+out:
+	mysql_stmt_close(stmt);
+	return result;
+}
+
+enum meepo_result sql_conn_target(struct sql_conn *c, const struct meepo_event *event,
+                                  struct sql_target **target, struct meepo_report *report)
 {
 	const struct meepo_table *table = event->table;
 	size_t b = bucket_of(table->schema, table->name);
 	struct sql_target *t;
 
+	*target = NULL;
+	if (names_unknown(table)) {
+		snprintf(report->reason, sizeof(report->reason),
+		         "%s.%s: column names unknown; the source needs binlog_row_metadata=FULL",
+		         table->schema, table->name);
+		return MEEPO_REJECT;
+	}
 	for (t = c->targets[b]; t != NULL; t = t->next) {
 		if (strcmp(t->src_table, table->name) == 0 && strcmp(t->src_schema, table->schema) == 0) {
 			break;
 		}
 	}
 	if (t == NULL) {
-		if (names_unknown(table)) {
-			snprintf(report->reason, sizeof(report->reason),
-			         "%s.%s: column names unknown; the source needs binlog_row_metadata=FULL",
-			         table->schema, table->name);
-			return NULL;
-		}
 		t = calloc(1, sizeof(*t));
 		if (t == NULL) {
 			abort();
@@ -452,14 +521,15 @@ struct sql_target *sql_conn_target(struct sql_conn *c, const struct meepo_event 
 		t->next = c->targets[b];
 		c->targets[b] = t;
 	}
-	if (!target_matches(t, table)) {
-		if (names_unknown(table)) {
-			snprintf(report->reason, sizeof(report->reason),
-			         "%s.%s: column names unknown; the source needs binlog_row_metadata=FULL",
-			         table->schema, table->name);
-			return NULL;
-		}
+	if (t->columns == NULL || !target_matches(t, table)) {
 		target_reset(t, table);
+	}
+	if (!t->omit_known) {
+		enum meepo_result result = load_generated(c, t, report);
+
+		if (result != MEEPO_OK) {
+			return result;
+		}
 	}
 	if (t->nkey == 0 && !t->warned_nokey) {
 		t->warned_nokey = true;
@@ -467,7 +537,8 @@ struct sql_target *sql_conn_target(struct sql_conn *c, const struct meepo_event 
 		               "%s.%s has no primary key: rows are matched on every column with LIMIT 1,"
 		               " which is slow and ambiguous for duplicate rows", table->schema, table->name);
 	}
-	return t;
+	*target = t;
+	return MEEPO_OK;
 }
 
 /* ---- execution --------------------------------------------------------------------- */

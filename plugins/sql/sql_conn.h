@@ -61,6 +61,8 @@ struct sql_target {
 	char **columns;             /* their names */
 	uint32_t nkey;              /* primary key columns */
 	uint32_t *key;              /* their indices */
+	uint64_t *omit;             /* mask of columns the target generates (never written) */
+	bool omit_known;            /* omit was read on the current connection */
 	struct sql_stmt *stmts;     /* cached statements, most recent first */
 	bool warned_nokey;          /* the missing primary key was logged */
 };
@@ -106,12 +108,13 @@ void sql_conn_free(struct sql_conn *c);
 bool sql_conn_is_applied(const struct sql_conn *c, const struct meepo_event *event);
 
 /*
- * Returns the target table of `event`, (re)building its statement cache when
- * the source table changed; NULL with report->reason set if the table cannot
- * be applied (column names unknown).
+ * Stores the target table of `event` in *target, (re)building its
+ * statement cache when the source table changed and reading the target's
+ * generated columns once per connection. Returns MEEPO_OK, or RETRY/REJECT
+ * with report->reason (column names unknown, the lookup failed).
  */
-struct sql_target *sql_conn_target(struct sql_conn *c, const struct meepo_event *event,
-                                   struct meepo_report *report);
+enum meepo_result sql_conn_target(struct sql_conn *c, const struct meepo_event *event,
+                                  struct sql_target **target, struct meepo_report *report);
 
 /*
  * Executes the statement `shape` (shape->nrows rows) on `target` with rows

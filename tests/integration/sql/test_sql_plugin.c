@@ -6,7 +6,7 @@
  * reasons (missing table, data error pinpointed inside a multi-row
  * statement, duplicate key), transactions before a rejected one kept,
  * RETRY and reconnect after the connection is killed, the ENUM error value,
- * and snapshot rows followed by live rows; some again with multi-row
+ * generated columns, and snapshot rows followed by live rows; some again with multi-row
  * statements instead of MariaDB bulk executions.
  *
  * The plugin's sources are compiled into this program; the meepo_config_*
@@ -173,13 +173,23 @@ static const struct meepo_table enums = {
 	.schema = "src", .name = "enums", .ncolumns = 2, .columns = enum_cols, .nkey = 1, .key = key0,
 };
 
+/* src.gen(id INT PRIMARY KEY, name VARCHAR(20), up VARCHAR(20) AS (UPPER(name))) */
+static const struct meepo_column gen_cols[] = {
+	{ .name = "id", .type = MYSQL_TYPE_LONG },
+	{ .name = "name", .type = MYSQL_TYPE_VARCHAR, .charset = 45 },
+	{ .name = "up", .type = MYSQL_TYPE_VARCHAR, .charset = 45 },
+};
+static const struct meepo_table gen = {
+	.schema = "src", .name = "gen", .ncolumns = 3, .columns = gen_cols, .nkey = 1, .key = key0,
+};
+
 /* Most events one test builds. */
 #define MAX_EVENTS 64
 
 /* A batch under construction: events, their images and the pointer array. */
 struct batch {
 	struct meepo_event ev[MAX_EVENTS];          /* the events */
-	struct meepo_value img[MAX_EVENTS][2][2];   /* [event][before, after][column] */
+	struct meepo_value img[MAX_EVENTS][2][3];   /* [event][before, after][column] */
 	const struct meepo_event *ptr[MAX_EVENTS];  /* what deliver() sees */
 	size_t count;                               /* events added */
 	uint32_t row;                               /* row index inside the current transaction */
@@ -308,7 +318,9 @@ static int setup(void **state)
 	               "CREATE TABLE nopk (id INT, name VARCHAR(20));"
 	               "CREATE TABLE narrow (id INT PRIMARY KEY, name VARCHAR(3));"
 	               "CREATE TABLE uq (id INT PRIMARY KEY, name VARCHAR(20), UNIQUE KEY (name));"
-	               "CREATE TABLE enums (id INT PRIMARY KEY, e ENUM('a', 'b'))");
+	               "CREATE TABLE enums (id INT PRIMARY KEY, e ENUM('a', 'b'));"
+	               "CREATE TABLE gen (id INT PRIMARY KEY, name VARCHAR(20),"
+	               " up VARCHAR(20) AS (UPPER(name)) VIRTUAL)");
 	*state = t;
 	return 0;
 }
@@ -557,6 +569,29 @@ static void test_enum_error_value(void **state)
 	free(text);
 }
 
+/* Columns the target generates are not written; the target computes them. */
+static void test_generated_columns(void **state)
+{
+	MYSQL *t = *state;
+	struct batch b = { 0 };
+	struct meepo_report report;
+	struct meepo_value one[3] = { ival(1), sval("abc"), sval("ABC") };
+	struct meepo_value two[3] = { ival(2), sval("def"), sval("DEF") };
+	struct meepo_value one_new[3] = { ival(1), sval("xyz"), sval("XYZ") };
+	void *inst;
+	char *text;
+
+	add(&b, &gen, MEEPO_WRITE, "mysql-bin.000010", 100, NULL, one, false);
+	add(&b, &gen, MEEPO_WRITE, "mysql-bin.000010", 100, NULL, two, true);
+	add(&b, &gen, MEEPO_UPDATE, "mysql-bin.000010", 200, one, one_new, true);
+	inst = create("plug9");
+	assert_int_equal(deliver(inst, &b, 0, b.count, &report), MEEPO_OK);
+	meepo_sink.destroy(inst);
+	text = harness_query(t, "SELECT * FROM gen ORDER BY id");
+	harness_assert_text(text, "1\txyz\tXYZ\n2\tdef\tDEF\n");
+	free(text);
+}
+
 /*
  * Snapshot rows carry the snapshot's binlog file and position - 1 as their
  * transaction offset and a running row index; live rows from that position
@@ -596,6 +631,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retry_after_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enum_error_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_then_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_generated_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_then_skip, setup_statement_binlog,
 		                                teardown_statement_binlog),
 		cmocka_unit_test_setup_teardown(test_reject_data_error, setup_statement_binlog,

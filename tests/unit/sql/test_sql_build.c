@@ -125,7 +125,7 @@ static const char *text_of(enum sql_kind kind, const struct meepo_event *ev, uin
 	char err[256];
 
 	meepo_buf_reset(out);
-	assert_int_equal(sql_shape_of(&shape, kind, ev, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&shape, kind, ev, NULL, err, sizeof(err)), 0);
 	shape.nrows = nrows;
 	sql_build_text(out, flavor, "dst", ev->table->name, ev->table, &shape);
 	sql_shape_free(&shape);
@@ -307,13 +307,13 @@ static void test_text_key_change(void **state)
 	                    "INSERT INTO `dst`.`orders` (`tenant`, `id`, `data`) VALUES (?, ?, ?)"
 	                    " ON DUPLICATE KEY UPDATE `data` = VALUES(`data`)");
 	/* The delete binds the old key from the before image, the upsert the after image. */
-	assert_int_equal(sql_shape_of(&shape, k[0], &ev, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&shape, k[0], &ev, NULL, err, sizeof(err)), 0);
 	assert_int_equal(sql_build_params(&shape, p), 2);
 	assert_int_equal(p[0].column, 0);
 	assert_int_equal(p[0].image, SQL_BEFORE);
 	assert_int_equal(p[1].column, 1);
 	assert_int_equal(p[1].image, SQL_BEFORE);
-	assert_int_equal(sql_shape_of(&shape, k[1], &ev, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&shape, k[1], &ev, NULL, err, sizeof(err)), 0);
 	assert_int_equal(sql_build_params(&shape, p), 3);
 	assert_int_equal(p[0].image, SQL_AFTER);
 	assert_int_equal(p[2].column, 2);
@@ -332,7 +332,7 @@ static void test_text_update_partial(void **state)
 	(void)state;
 	assert_string_equal(text_of(SQL_UPDATE, &ev, 1, SQL_MARIADB),
 	                    "UPDATE `dst`.`users` SET `name` = ?, `score` = ? WHERE `id` = ?");
-	assert_int_equal(sql_shape_of(&shape, SQL_UPDATE, &ev, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&shape, SQL_UPDATE, &ev, NULL, err, sizeof(err)), 0);
 	assert_int_equal(sql_build_params(&shape, p), 3);
 	assert_int_equal(p[0].column, 1);
 	assert_int_equal(p[0].image, SQL_AFTER);
@@ -377,7 +377,7 @@ static void test_text_quoting(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(sql_shape_of(&shape, SQL_UPSERT, &ev, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&shape, SQL_UPSERT, &ev, NULL, err, sizeof(err)), 0);
 	sql_build_text(&out, SQL_MARIADB, weird.schema, weird.name, &weird, &shape);
 	assert_string_equal(out.data,
 	                    "INSERT INTO `s``1`.`we``ird` (`k``ey`, `v a l`) VALUES (?, ?)"
@@ -417,8 +417,8 @@ static void test_text_enum_error_value(void **state)
 	                    "INSERT INTO `dst`.`e` (`id`, `e`) VALUES (?, ?)"
 	                    " ON DUPLICATE KEY UPDATE `e` = VALUES(`e`)");
 	/* The lenient statement is a different cache entry. */
-	assert_int_equal(sql_shape_of(&a, SQL_UPSERT, &ev, err, sizeof(err)), 0);
-	assert_int_equal(sql_shape_of(&b, SQL_UPSERT, &ev_ok, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&a, SQL_UPSERT, &ev, NULL, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&b, SQL_UPSERT, &ev_ok, NULL, err, sizeof(err)), 0);
 	assert_false(sql_shape_same(&a, &b));
 	sql_shape_copy(&b, &a);
 	assert_true(sql_shape_same(&a, &b));
@@ -440,12 +440,12 @@ static void test_shape_cache_key(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(sql_shape_of(&a, SQL_UPSERT, &e1, err, sizeof(err)), 0);
-	assert_int_equal(sql_shape_of(&b, SQL_UPSERT, &e3, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&a, SQL_UPSERT, &e1, NULL, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&b, SQL_UPSERT, &e3, NULL, err, sizeof(err)), 0);
 	assert_true(sql_shape_same(&a, &b));      /* values do not matter, columns do */
-	assert_int_equal(sql_shape_of(&b, SQL_UPSERT, &e2, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&b, SQL_UPSERT, &e2, NULL, err, sizeof(err)), 0);
 	assert_false(sql_shape_same(&a, &b));
-	assert_int_equal(sql_shape_of(&b, SQL_DELETE, &e4, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&b, SQL_DELETE, &e4, NULL, err, sizeof(err)), 0);
 	assert_false(sql_shape_same(&a, &b));
 	assert_true(sql_kind_multirow(SQL_UPSERT));
 	assert_true(sql_kind_multirow(SQL_DELETE));
@@ -453,6 +453,28 @@ static void test_shape_cache_key(void **state)
 	assert_false(sql_kind_multirow(SQL_DELETE_ROW));
 	sql_shape_free(&a);
 	sql_shape_free(&b);
+}
+
+static void test_shape_omit(void **state)
+{
+	struct meepo_value row[3] = { v_int(1), v_str("b"), v_double(3) };
+	struct meepo_event ev = event(&users, MEEPO_WRITE, NULL, row);
+	const uint64_t omit[1] = { UINT64_C(1) << 2 };
+	const uint64_t all[1] = { 7 };
+	struct sql_shape s = { 0 };
+	struct meepo_buf out = { 0 };
+	char err[256];
+
+	(void)state;
+	/* A generated column of the target is not written. */
+	assert_int_equal(sql_shape_of(&s, SQL_UPSERT, &ev, omit, err, sizeof(err)), 0);
+	sql_build_text(&out, SQL_MARIADB, "dst", "users", &users, &s);
+	assert_string_equal(out.data, "INSERT INTO `dst`.`users` (`id`, `name`) VALUES (?, ?)"
+	                              " ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)");
+	assert_int_equal(sql_shape_of(&s, SQL_UPSERT, &ev, all, err, sizeof(err)), -1);
+	assert_string_equal(err, "write event with no column in its after image");
+	sql_shape_free(&s);
+	meepo_buf_free(&out);
 }
 
 static void test_shape_errors(void **state)
@@ -465,17 +487,17 @@ static void test_shape_errors(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(sql_shape_of(&s, SQL_DELETE, &ev, err, sizeof(err)), -1);
+	assert_int_equal(sql_shape_of(&s, SQL_DELETE, &ev, NULL, err, sizeof(err)), -1);
 	assert_string_equal(err, "key column `id` missing from the before image");
 	ev = event(&users, MEEPO_UPDATE, row, empty);
-	assert_int_equal(sql_shape_of(&s, SQL_UPDATE, &ev, err, sizeof(err)), -1);
+	assert_int_equal(sql_shape_of(&s, SQL_UPDATE, &ev, NULL, err, sizeof(err)), -1);
 	assert_string_equal(err, "update event with no column in its after image");
 	ev = event(&users, MEEPO_UPDATE, NULL, row);
-	assert_int_equal(sql_shape_of(&s, SQL_UPSERT, &ev, err, sizeof(err)), 0);
-	assert_int_equal(sql_shape_of(&s, SQL_DELETE, &ev, err, sizeof(err)), -1);
+	assert_int_equal(sql_shape_of(&s, SQL_UPSERT, &ev, NULL, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&s, SQL_DELETE, &ev, NULL, err, sizeof(err)), -1);
 	assert_string_equal(err, "update event without its before image");
 	ev = event(&logt, MEEPO_DELETE, empty, NULL);
-	assert_int_equal(sql_shape_of(&s, SQL_DELETE_ROW, &ev, err, sizeof(err)), -1);
+	assert_int_equal(sql_shape_of(&s, SQL_DELETE_ROW, &ev, NULL, err, sizeof(err)), -1);
 	assert_string_equal(err, "delete event with no column in its before image");
 	sql_shape_free(&s);
 }
@@ -501,7 +523,7 @@ static void test_wide_table(void **state)
 		row[i] = i % 2 == 0 || i == 129 ? v_int(i) : v_absent;
 	}
 	ev = event(&t, MEEPO_WRITE, NULL, row);
-	assert_int_equal(sql_shape_of(&s, SQL_UPSERT, &ev, err, sizeof(err)), 0);
+	assert_int_equal(sql_shape_of(&s, SQL_UPSERT, &ev, NULL, err, sizeof(err)), 0);
 	assert_int_equal(s.nwords, 3);
 	assert_int_equal(sql_build_params(&s, p), 66);
 	assert_int_equal(p[64].column, 128);
@@ -768,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_text_quoting),
 		cmocka_unit_test(test_text_enum_error_value),
 		cmocka_unit_test(test_shape_cache_key),
+		cmocka_unit_test(test_shape_omit),
 		cmocka_unit_test(test_shape_errors),
 		cmocka_unit_test(test_wide_table),
 		cmocka_unit_test(test_describe_key),
