@@ -1,7 +1,8 @@
 /*
  * plugins/sql/sql_conn.h - the sql sink's connection to the target: session
  * set-up, the state table (exactly-once position), per-table prepared
- * statement caches, statement execution and error classification.
+ * statement caches, statement execution and error classification
+ * (implemented by sql_conn.c and sql_exec.c).
  *
  * A struct sql_conn is created with the instance and then used only by the
  * instance's worker (deliver); it is never shared between threads. When an
@@ -150,5 +151,21 @@ enum meepo_result sql_conn_commit(struct sql_conn *c, const struct meepo_event *
  * when it is broken or the rollback fails.
  */
 void sql_conn_rollback(struct sql_conn *c);
+
+/* ---- internal to sql_conn.c and sql_exec.c ----------------------------- */
+
+/*
+ * Turns a server or client error into a result: RETRY (marking the
+ * connection broken when it must be dropped) or REJECT, with "what: message
+ * (errno N)" as the reason.
+ */
+enum meepo_result sql_conn_fail(struct sql_conn *c, unsigned int errnum, const char *message,
+                                const char *what, struct meepo_report *report);
+
+/* Drops every target table's prepared statements (the connection goes away). */
+void sql_targets_close(struct sql_conn *c);
+
+/* Frees every target table. */
+void sql_targets_free(struct sql_conn *c);
 
 #endif /* MEEPO_SQL_CONN_H */
