@@ -374,10 +374,21 @@ static enum meepo_result apply_event(struct sql_instance *inst, const struct mee
 	enum sql_kind kinds[2];
 	size_t nsteps = sql_event_steps(ev, kinds);
 	struct sql_target *target;
-	enum meepo_result result = sql_conn_target(&inst->conn, ev, &target, report);
+	enum meepo_result result = MEEPO_OK;
 	char err[256];
 	size_t i;
 
+	/*
+	 * Rows of another table definition go out first: looking the table up
+	 * rebuilds its statements when the definition changed (ALTER TABLE).
+	 */
+	if (inst->group.count > 0 && inst->group.events[0]->table != ev->table) {
+		result = group_flush(inst, report);
+		if (result != MEEPO_OK) {
+			return result;
+		}
+	}
+	result = sql_conn_target(&inst->conn, ev, &target, report);
 	if (result != MEEPO_OK) {
 		inst->blamed = ev;
 		return result;

@@ -9,7 +9,7 @@
  *    NOBLOB row images, NULLs);
  *  - a mixed workload (multi-row statements, updates changing keys,
  *    deletes, one transaction of 2000 rows) while the target is SIGKILLed
- *    and restarted mid-stream;
+ *    and restarted mid-stream, then a column added (ALTER TABLE) on both;
  *  - replaying the last transactions twice from an older position, with the
  *    state table (skipped) and without it (idempotent upserts);
  *  - meepo SIGKILLed after the target committed but before its checkpoint:
@@ -458,6 +458,7 @@ static void test_all_column_types(void **state)
 static void test_workload_target_restart(void **state)
 {
 	MYSQL *src = workload_schema("sqlmix");
+	MYSQL *dst;
 	char *dir = harness_temp_dir("sql-mix");
 	struct rng r = { 1, 1 };
 	struct harness_proc *proc;
@@ -480,8 +481,14 @@ static void test_workload_target_restart(void **state)
 	workload(src, &r, 1, 100);
 	sleep_ms(1500);
 	target_ctl("start");
+	dst = harness_connect_target(NULL);
 	workload(src, &r, 1, 100);
 	harness_sql(src, "UPDATE items SET qty = qty * 2 WHERE id > 500000");
+	/* A column added on the target first, then on the source, mid-stream. */
+	harness_sql(dst, "ALTER TABLE sqlmix.items ADD COLUMN extra VARCHAR(10) DEFAULT 'd'");
+	harness_sql(src, "ALTER TABLE items ADD COLUMN extra VARCHAR(10) DEFAULT 'd'");
+	harness_sql(src, "UPDATE items SET extra = 'x' WHERE id %% 3 = 0");
+	harness_sql(src, "INSERT INTO items (id, name, extra) VALUES (999999, 'new', NULL)");
 	assert_schema_equal("sqlmix", CATCH_UP_MS);
 	rc = harness_meepo_stop(proc, 60, NULL, &err);
 	if (rc != 0) {
@@ -491,6 +498,7 @@ static void test_workload_target_restart(void **state)
 	free(err);
 	free(conf);
 	free(dir);
+	mysql_close(dst);
 	mysql_close(src);
 }
 
