@@ -7,11 +7,13 @@
 # target MariaDB, redis, two memcached; see scripts/services.sh) on free
 # loopback ports, runs every test (unit and integration suites), then does
 # it all again in build-asan/ built with AddressSanitizer and UBSan, runs the
-# unit suite under valgrind (leaks and memory errors), stops the servers and
-# prints a summary. Exit status 0 only if every step passed.
+# unit suite and meepo itself (scripts/valgrind.sh) under valgrind (leaks and
+# memory errors), runs the decoder and config fuzzers for 60 s each
+# (scripts/fuzz.sh), stops the servers and prints a summary. Exit status 0
+# only if every step passed.
 #
 # Options:
-#   --no-sanitize   skip the ASan/UBSan and valgrind passes (quicker local runs)
+#   --no-sanitize   skip the ASan/UBSan, valgrind and fuzz passes (quicker local runs)
 #   --keep-build    reuse build-test/ and build-asan/ instead of wiping them
 #   -- ARGS...      passed to `meson test` (e.g. -- seed, or -- --suite unit)
 #
@@ -152,6 +154,8 @@ main() {
 			--timeout-multiplier 10 --wrap "valgrind -q --error-exitcode=99 \
 			--leak-check=full --errors-for-leak-kinds=definite,indirect \
 			--show-leak-kinds=definite,indirect --suppressions=$ROOT/scripts/valgrind.supp"
+		step "meepo under valgrind (build-test)" bash "$ROOT/scripts/valgrind.sh" --live build-test
+		step "fuzz (build-fuzz, 60 s per target)" bash "$ROOT/scripts/fuzz.sh"
 	fi
 	print_summary
 	return $FAILED
