@@ -220,7 +220,8 @@ static const struct meepo_value absent = { .type = MEEPO_VALUE_ABSENT };
 
 /*
  * Adds an event to b: `action` on `t` in the transaction at file:txn, with
- * before/after rows of two values (NULL for none). `last` ends the transaction.
+ * before/after rows of t->ncolumns values (NULL for none). `last` ends the
+ * transaction.
  */
 static void add(struct batch *b, const struct meepo_table *t, enum meepo_action action,
                 const char *file, uint64_t txn, const struct meepo_value *before,
@@ -230,15 +231,16 @@ static void add(struct batch *b, const struct meepo_table *t, enum meepo_action 
 	struct meepo_event *ev = &b->ev[i];
 
 	assert_true(i < MAX_EVENTS);
+	assert_true(t->ncolumns <= 3);
 	memset(ev, 0, sizeof(*ev));
 	ev->table = t;
 	ev->action = action;
 	if (before != NULL) {
-		memcpy(b->img[i][0], before, sizeof(b->img[i][0]));
+		memcpy(b->img[i][0], before, t->ncolumns * sizeof(*before));
 		ev->before = b->img[i][0];
 	}
 	if (after != NULL) {
-		memcpy(b->img[i][1], after, sizeof(b->img[i][1]));
+		memcpy(b->img[i][1], after, t->ncolumns * sizeof(*after));
 		ev->after = b->img[i][1];
 	}
 	ev->file = file;
