@@ -236,7 +236,8 @@ int sql_binds_bulk(struct sql_binds *b, const struct sql_param *params, size_t n
 			}
 			if (bind->buffer_type == MYSQL_TYPE_NULL) {
 				*bind = probe;
-			} else if (probe.buffer_type != bind->buffer_type || probe.is_unsigned != bind->is_unsigned) {
+			} else if (probe.buffer_type != bind->buffer_type ||
+			           probe.is_unsigned != bind->is_unsigned) {
 				return -1;
 			}
 		}

@@ -34,7 +34,7 @@ void sql_conn_init(struct sql_conn *c, const struct sql_settings *settings)
 /* ---- errors ---------------------------------------------------------------- */
 
 enum meepo_result sql_conn_fail(struct sql_conn *c, unsigned int errnum, const char *message,
-                              const char *what, struct meepo_report *report)
+                                const char *what, struct meepo_report *report)
 {
 	enum sql_error_class cls = sql_error_classify(errnum);
 
@@ -45,6 +45,8 @@ enum meepo_result sql_conn_fail(struct sql_conn *c, unsigned int errnum, const c
 	         cls == SQL_ERR_RECONNECT ? "; reconnecting" : "");
 	return cls == SQL_ERR_REJECT ? MEEPO_REJECT : MEEPO_RETRY;
 }
+
+/* ---- lifetime ------------------------------------------------------------------ */
 
 void sql_conn_close(struct sql_conn *c)
 {
@@ -326,7 +328,7 @@ enum meepo_result sql_conn_commit(struct sql_conn *c, const struct meepo_event *
 	b[5].is_unsigned = 1;
 	if (mysql_stmt_bind_param(c->state_stmt, b) != 0 || mysql_stmt_execute(c->state_stmt) != 0) {
 		return sql_conn_fail(c, mysql_stmt_errno(c->state_stmt), mysql_stmt_error(c->state_stmt),
-		            "updating the state table", report);
+		                     "updating the state table", report);
 	}
 	if (mysql_commit(c->mysql) != 0) {
 		return sql_conn_fail(c, mysql_errno(c->mysql), mysql_error(c->mysql), "commit", report);
@@ -345,11 +347,7 @@ enum meepo_result sql_conn_commit(struct sql_conn *c, const struct meepo_event *
 
 void sql_conn_rollback(struct sql_conn *c)
 {
-	if (c->mysql == NULL) {
-		return;
-	}
-	if (c->broken || mysql_rollback(c->mysql) != 0) {
+	if (c->mysql != NULL && (c->broken || mysql_rollback(c->mysql) != 0)) {
 		sql_conn_close(c);
-		return;
 	}
 }

@@ -316,7 +316,8 @@ static struct sql_stmt *stmt_get(struct sql_conn *c, struct sql_target *t, const
 		snprintf(what, sizeof(what), "preparing a statement on %s.%s for %s at %s:%llu",
 		         t->schema, t->table, c->text.data, first->file,
 		         (unsigned long long)first->offset);
-		*result = sql_conn_fail(c, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt), what, report);
+		*result = sql_conn_fail(c, mysql_stmt_errno(s->stmt), mysql_stmt_error(s->stmt), what,
+		                        report);
 	}
 	stmt_free(s);
 	return NULL;
