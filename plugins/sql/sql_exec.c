@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Most prepared statements kept per target table. */
+#define STMT_CACHE_MAX 64u
+
 /* ---- statements -------------------------------------------------------------- */
 
 static void stmt_free(struct sql_stmt *s)
@@ -270,6 +273,38 @@ enum meepo_result sql_conn_target(struct sql_conn *c, const struct meepo_event *
 
 /* ---- execution --------------------------------------------------------------------- */
 
+/*
+ * Keeps t's statement list most recently used first and at most
+ * STMT_CACHE_MAX long (servers cap prepared statements: MariaDB's
+ * max_prepared_stmt_count is 16382 for all connections together), closing
+ * the least recently used. `s`, just used, goes to the front.
+ */
+static void stmt_touch(struct sql_target *t, struct sql_stmt *s)
+{
+	struct sql_stmt **link;
+	size_t n = 0;
+
+	for (link = &t->stmts; *link != NULL; link = &(*link)->next) {
+		if (*link == s) {
+			*link = s->next;
+			break;
+		}
+	}
+	s->next = t->stmts;
+	t->stmts = s;
+	for (link = &t->stmts; *link != NULL; link = &(*link)->next) {
+		if (++n == STMT_CACHE_MAX) {
+			while ((*link)->next != NULL) {
+				struct sql_stmt *old = (*link)->next;
+
+				(*link)->next = old->next;
+				stmt_free(old);
+			}
+			break;
+		}
+	}
+}
+
 /* Returns t's statement for `shape`, preparing it if needed; NULL with report set. */
 static struct sql_stmt *stmt_get(struct sql_conn *c, struct sql_target *t, const struct meepo_table *table,
                                  const struct sql_shape *shape, const struct meepo_event *first,
@@ -280,6 +315,9 @@ static struct sql_stmt *stmt_get(struct sql_conn *c, struct sql_target *t, const
 
 	for (s = t->stmts; s != NULL; s = s->next) {
 		if (s->shape.nrows == shape->nrows && sql_shape_same(&s->shape, shape)) {
+			if (s != t->stmts) {
+				stmt_touch(t, s);
+			}
 			return s;
 		}
 	}
@@ -301,8 +339,7 @@ static struct sql_stmt *stmt_get(struct sql_conn *c, struct sql_target *t, const
 		abort();
 	}
 	if (mysql_stmt_prepare(s->stmt, c->text.data, c->text.len) == 0) {
-		s->next = t->stmts;
-		t->stmts = s;
+		stmt_touch(t, s);
 		return s;
 	}
 	if (mysql_stmt_errno(s->stmt) == ER_NO_SUCH_TABLE) {

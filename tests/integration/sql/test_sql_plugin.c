@@ -595,6 +595,71 @@ static void test_generated_columns(void **state)
 }
 
 /*
+ * 100 updates of different column sets need 100 statements: more than a
+ * table keeps prepared, so the least recently used are closed on the way.
+ */
+static void test_many_statements(void **state)
+{
+	static const struct meepo_column cols[8] = {
+		{ .name = "id" }, { .name = "c1" }, { .name = "c2" }, { .name = "c3" },
+		{ .name = "c4" }, { .name = "c5" }, { .name = "c6" }, { .name = "c7" },
+	};
+	static const struct meepo_table wide = {
+		.schema = "src", .name = "wide", .ncolumns = 8, .columns = cols, .nkey = 1, .key = key0,
+	};
+	static struct meepo_value before[8];
+	static struct meepo_value after[101][8];
+	static struct meepo_event ev[101];
+	static const struct meepo_event *ptr[101];
+	struct meepo_batch mb = { 101, ptr };
+	struct meepo_report report = { 0 };
+	int64_t expect[8] = { 1, 0, 0, 0, 0, 0, 0, 0 };
+	char *want;
+	char *text;
+	void *inst;
+	int k;
+	int c;
+
+	harness_sql(*state, "CREATE TABLE wide (id INT PRIMARY KEY, c1 INT, c2 INT, c3 INT, c4 INT,"
+	                    " c5 INT, c6 INT, c7 INT)");
+	before[0] = ival(1);
+	for (c = 1; c < 8; c++) {
+		before[c] = absent;
+		after[0][c] = ival(0);
+	}
+	after[0][0] = ival(1);
+	for (k = 0; k <= 100; k++) {
+		for (c = 1; k > 0 && c < 8; c++) {
+			/* Update k sets the columns of the bits of k (1..100), to k. */
+			after[k][c] = (k >> (c - 1)) & 1 ? ival(k) : absent;
+			expect[c] = (k >> (c - 1)) & 1 ? k : expect[c];
+		}
+		after[k][0] = absent;
+		if (k == 0) {
+			after[k][0] = ival(1);
+		}
+		ev[k] = (struct meepo_event){
+			.table = &wide, .action = k == 0 ? MEEPO_WRITE : MEEPO_UPDATE,
+			.before = k == 0 ? NULL : before, .after = after[k], .file = "mysql-bin.000011",
+			.txn_offset = 100 + (uint64_t)k * 100, .offset = 150 + (uint64_t)k * 100,
+			.server_id = 7, .last = true,
+		};
+		ptr[k] = &ev[k];
+	}
+	inst = create("plug10");
+	assert_int_equal(meepo_sink.deliver(inst, &mb, &report), MEEPO_OK);
+	meepo_sink.destroy(inst);
+	want = harness_printf("%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\n", (long long)expect[0],
+	                      (long long)expect[1], (long long)expect[2], (long long)expect[3],
+	                      (long long)expect[4], (long long)expect[5], (long long)expect[6],
+	                      (long long)expect[7]);
+	text = harness_query(*state, "SELECT * FROM wide");
+	harness_assert_text(text, want);
+	free(text);
+	free(want);
+}
+
+/*
  * Snapshot rows carry the snapshot's binlog file and position - 1 as their
  * transaction offset and a running row index; live rows from that position
  * follow. Re-delivering the snapshot after the live rows changes nothing.
@@ -634,6 +699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enum_error_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_then_live, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generated_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_then_skip, setup_statement_binlog,
 		                                teardown_statement_binlog),
 		cmocka_unit_test_setup_teardown(test_reject_data_error, setup_statement_binlog,
