@@ -20,6 +20,7 @@
 #include <mysql.h>
 
 #include "schema.h"
+#include "sqltype.h"
 
 struct schema {
 	const struct source_config *conf;   /* where to connect (borrowed) */
@@ -101,60 +102,6 @@ static MYSQL_RES *query(struct schema *schema, const char *select, const char *r
 	return res;
 }
 
-/*
- * Parses the members of "enum('a','b''c')" or "set(...)" (SQL quoting,
- * quotes doubled) into *out, whose names are malloc'd. Returns 0, or -1 if
- * the text is not such a type.
- */
-static int parse_members(const char *type, struct meepo_strlist *out)
-{
-	const char *p = strchr(type, '(');
-	char **names = NULL;
-	uint32_t count = 0;
-
-	out->count = 0;
-	out->names = NULL;
-	if (p == NULL || (strncmp(type, "enum(", 5) != 0 && strncmp(type, "set(", 4) != 0)) {
-		return -1;
-	}
-	for (p++; *p == '\''; ) {
-		size_t len = 0;
-		char *name = malloc(strlen(p) + 1);
-		char **grown = realloc(names, (count + 1) * sizeof(*names));
-		if (name == NULL || grown == NULL) {
-			abort();
-		}
-		names = grown;
-		for (p++; *p != '\0' && !(*p == '\'' && p[1] != '\''); p++) {
-			name[len++] = *p;
-			p += *p == '\'' ? 1 : 0; /* '' is one quote */
-		}
-		name[len] = '\0';
-		names[count++] = name;
-		if (*p != '\'') {
-			break;
-		}
-		p++;
-		if (*p == ',') {
-			p++;
-		}
-	}
-	out->count = count;
-	out->names = (const char *const *)names;
-	return 0;
-}
-
-static void free_members(struct meepo_strlist *lists, uint32_t n)
-{
-	for (uint32_t i = 0; lists != NULL && i < n; i++) {
-		for (uint32_t j = 0; j < lists[i].count; j++) {
-			free((char *)lists[i].names[j]);
-		}
-		free((void *)lists[i].names);
-	}
-	free(lists);
-}
-
 struct binlog_table *schema_complete(struct schema *schema, const struct binlog_table *def,
                                      char *err, size_t errlen)
 {
@@ -204,7 +151,7 @@ struct binlog_table *schema_complete(struct schema *schema, const struct binlog_
 		precision[i] = row[2] != NULL ? (uint16_t)atoi(row[2]) : 0;
 		/* No collation: a binary string (BLOB, BINARY), or not a string at all. */
 		charsets[i] = row[3] != NULL ? (uint16_t)atoi(row[3]) : 63;
-		parse_members(type, &members[i]);
+		sqltype_parse_members(type, &members[i]);
 	}
 	keys = query(schema, "SELECT COLUMN_NAME FROM information_schema.STATISTICS",
 	             "AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX", t, err, errlen);
@@ -234,7 +181,7 @@ out:
 	free(is_unsigned);
 	free(charsets);
 	free(precision);
-	free_members(members, t->ncolumns);
+	sqltype_free_members(members, t->ncolumns);
 	free(key);
 	if (cols != NULL) {
 		mysql_free_result(cols);

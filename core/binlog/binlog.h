@@ -214,6 +214,17 @@ struct binlog_table_overlay {
 struct binlog_table *binlog_table_complete(const struct binlog_table *table,
                                            const struct binlog_table_overlay *overlay);
 
+/*
+ * Returns a table that no TABLE_MAP describes (id 0, no raw bytes): the
+ * columns' type, meta, charset, is_unsigned and nullable as the TABLE_MAP
+ * would give them, names, key and ENUM/SET members from the overlay (which
+ * needs no signedness, charsets or temporal_meta). For the snapshot, which
+ * reads tables with SELECT. NULL on allocation failure.
+ */
+struct binlog_table *binlog_table_new(const char *schema, const char *name, uint32_t ncolumns,
+                                      const struct meepo_column *columns,
+                                      const struct binlog_table_overlay *overlay);
+
 void binlog_table_free(struct binlog_table *table);
 
 /* A rows event, parsed up to its first row. */

@@ -700,12 +700,12 @@ static struct slice slice_of(const char *s)
 	return out;
 }
 
-/* Column i's ENUM/SET members: the TABLE_MAP's, else the overlay's, else NULL. */
+/* Column i's ENUM/SET members: the column's own, else the overlay's, else NULL. */
 static const struct meepo_strlist *overlay_members(const struct binlog_table_overlay *o,
-                                                   const struct meepo_table *src, uint32_t i)
+                                                   const struct meepo_column *columns, uint32_t i)
 {
-	if (src->columns[i].names != NULL) {
-		return src->columns[i].names;
+	if (columns[i].names != NULL) {
+		return columns[i].names;
 	}
 	if (o->members != NULL && o->members[i].count > 0) {
 		return &o->members[i];
@@ -714,33 +714,28 @@ static const struct meepo_strlist *overlay_members(const struct binlog_table_ove
 }
 
 /*
- * The copy's names and key count as known (has_names, has_key), whether or
- * not they came from optional metadata.
+ * Builds a table from `columns` completed with the overlay: names and key
+ * replaced, the other fields filled in where the columns lack them
+ * (signedness only unless has_signedness). The names and key count as
+ * known (has_names, has_key). NULL on allocation failure.
  */
-struct binlog_table *binlog_table_complete(const struct binlog_table *table,
-                                           const struct binlog_table_overlay *o)
+static struct binlog_table *overlay_build(const struct draft *base,
+                                          const struct meepo_column *columns,
+                                          const struct binlog_table_overlay *o)
 {
-	const struct meepo_table *src = &table->table;
 	struct binlog_table *t = NULL;
-	struct draft d;
+	struct draft d = *base;
 	uint32_t i;
 	uint32_t j;
 
-	memset(&d, 0, sizeof(d));
-	d.id = src->id;
-	d.schema = slice_of(src->schema);
-	d.name = slice_of(src->name);
-	d.ncolumns = src->ncolumns;
-	d.raw.p = (const char *)table->raw;
-	d.raw.n = table->raw_len;
 	d.has_names = true;
 	d.has_key = true;
-	d.has_signedness = table->has_signedness || o->is_unsigned != NULL;
+	d.has_signedness = base->has_signedness || o->is_unsigned != NULL;
 	d.nkey = o->nkey;
-	d.columns = calloc(src->ncolumns + 1, sizeof(*d.columns));
+	d.columns = calloc(d.ncolumns + 1, sizeof(*d.columns));
 	d.key = malloc(o->nkey * sizeof(*d.key) + 1);
-	for (i = 0; d.columns && i < src->ncolumns; i++) {
-		const struct meepo_strlist *list = overlay_members(o, src, i);
+	for (i = 0; d.columns && i < d.ncolumns; i++) {
+		const struct meepo_strlist *list = overlay_members(o, columns, i);
 		d.members_cap += list != NULL ? list->count : 0;
 	}
 	d.members = malloc((d.members_cap + 1) * sizeof(*d.members));
@@ -750,12 +745,12 @@ struct binlog_table *binlog_table_complete(const struct binlog_table *table,
 	if (o->nkey > 0) {
 		memcpy(d.key, o->key, o->nkey * sizeof(*d.key));
 	}
-	for (i = 0; i < src->ncolumns; i++) {
-		const struct meepo_strlist *list = overlay_members(o, src, i);
+	for (i = 0; i < d.ncolumns; i++) {
+		const struct meepo_strlist *list = overlay_members(o, columns, i);
 		struct meepo_column *col = &d.columns[i].col;
-		*col = src->columns[i];
+		*col = columns[i];
 		d.columns[i].name = slice_of(o->names[i]);
-		if (o->is_unsigned != NULL && !table->has_signedness) {
+		if (o->is_unsigned != NULL && !base->has_signedness) {
 			col->is_unsigned = o->is_unsigned[i];
 		}
 		if (o->charsets != NULL && col->charset == 0) {
@@ -777,6 +772,38 @@ struct binlog_table *binlog_table_complete(const struct binlog_table *table,
 out:
 	draft_free(&d);
 	return t;
+}
+
+struct binlog_table *binlog_table_complete(const struct binlog_table *table,
+                                           const struct binlog_table_overlay *o)
+{
+	const struct meepo_table *src = &table->table;
+	struct draft d;
+
+	memset(&d, 0, sizeof(d));
+	d.id = src->id;
+	d.schema = slice_of(src->schema);
+	d.name = slice_of(src->name);
+	d.ncolumns = src->ncolumns;
+	d.raw.p = (const char *)table->raw;
+	d.raw.n = table->raw_len;
+	d.has_signedness = table->has_signedness;
+	return overlay_build(&d, src->columns, o);
+}
+
+struct binlog_table *binlog_table_new(const char *schema, const char *name, uint32_t ncolumns,
+                                      const struct meepo_column *columns,
+                                      const struct binlog_table_overlay *o)
+{
+	struct draft d;
+
+	memset(&d, 0, sizeof(d));
+	d.schema = slice_of(schema);
+	d.name = slice_of(name);
+	d.ncolumns = ncolumns;
+	d.raw.p = "";
+	d.has_signedness = true;
+	return overlay_build(&d, columns, o);
 }
 
 void binlog_table_free(struct binlog_table *table)

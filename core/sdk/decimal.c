@@ -1,5 +1,6 @@
 /*
- * core/sdk/decimal.c - packed DECIMAL to its exact text.
+ * core/sdk/decimal.c - packed DECIMAL to its exact text, and back (for the
+ * snapshot, which reads DECIMAL values as text).
  *
  * MySQL packs DECIMAL(precision, scale) as big-endian groups of nine digits
  * (4 bytes each), with the integer part's leftover leading digits and the
@@ -136,6 +137,106 @@ int sdk_decimal_append(struct meepo_buf *buf, const uint8_t *bin, unsigned preci
 	if (scale > 0) {
 		meepo_buf_putc(buf, '.');
 		meepo_buf_append(buf, text + intg_len, len - intg_len);
+	}
+	return 0;
+}
+
+/* Writes v big-endian in n bytes at d->bytes + d->pos. */
+static void put_group(struct digits *d, uint32_t v, size_t n)
+{
+	for (size_t i = n; i > 0; i--) {
+		d->bytes[d->pos + i - 1] = (uint8_t)(v & 0xff);
+		v >>= 8;
+	}
+	d->pos += n;
+}
+
+/* Reads `n` ASCII digits at p as a number. */
+static uint32_t digits_value(const char *p, unsigned n)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		v = v * 10 + (uint32_t)(p[i] - '0');
+	}
+	return v;
+}
+
+/* Packs `ndigits` digits at text the way unpack_part reads them back. */
+static void pack_part(struct digits *d, const char *text, unsigned ndigits, bool leading)
+{
+	unsigned left = ndigits % 9;
+	unsigned groups = ndigits / 9;
+
+	if (leading && left > 0) {
+		put_group(d, digits_value(text, left), (left + 1) / 2);
+		text += left;
+	}
+	for (unsigned i = 0; i < groups; i++, text += 9) {
+		put_group(d, digits_value(text, 9), 4);
+	}
+	if (!leading && left > 0) {
+		put_group(d, digits_value(text, left), (left + 1) / 2);
+	}
+}
+
+int sdk_decimal_pack(const char *text, size_t len, unsigned precision, unsigned scale,
+                     uint8_t *out)
+{
+	char digits[SDK_DECIMAL_MAX_PRECISION];  /* intg zero-padded left, frac right */
+	const char *end = text + len;
+	const char *p = text;
+	const char *int_start;
+	const char *frac_start = NULL;
+	size_t int_len;
+	size_t frac_len = 0;
+	unsigned intg = precision - scale;
+	bool negative = false;
+	bool nonzero = false;
+	struct digits d;
+	size_t size;
+
+	if (precision == 0 || precision > SDK_DECIMAL_MAX_PRECISION || scale > precision ||
+	    scale > SDK_DECIMAL_MAX_SCALE) {
+		return -1;
+	}
+	if (p < end && (*p == '-' || *p == '+')) {
+		negative = *p == '-';
+		p++;
+	}
+	while (p < end && *p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9') {
+		p++; /* leading zeros */
+	}
+	for (int_start = p; p < end && *p >= '0' && *p <= '9'; p++) {
+	}
+	int_len = (size_t)(p - int_start);
+	if (p < end && *p == '.') {
+		for (frac_start = ++p; p < end && *p >= '0' && *p <= '9'; p++) {
+		}
+		frac_len = (size_t)(p - frac_start);
+	}
+	if (p != end || int_len + frac_len == 0 || frac_len > scale ||
+	    (int_len > intg && !(int_len == 1 && *int_start == '0'))) {
+		return -1;
+	}
+	if (int_len == 1 && *int_start == '0') {
+		int_len = 0;
+	}
+	memset(digits, '0', sizeof(digits));
+	memcpy(digits + intg - int_len, int_start, int_len);
+	if (frac_len > 0) {
+		memcpy(digits + intg, frac_start, frac_len);
+	}
+	for (unsigned i = 0; i < precision; i++) {
+		nonzero = nonzero || digits[i] != '0';
+	}
+	d.pos = 0;
+	pack_part(&d, digits, intg, true);
+	pack_part(&d, digits + intg, scale, false);
+	size = sdk_decimal_size(precision, scale);
+	d.bytes[0] ^= 0x80;
+	for (size_t i = 0; i < size; i++) {
+		out[i] = negative && nonzero ? (uint8_t)~d.bytes[i] : d.bytes[i];
 	}
 	return 0;
 }

@@ -63,6 +63,16 @@ static inline size_t sdk_decimal_size(unsigned precision, unsigned scale)
 int sdk_decimal_append(struct meepo_buf *buf, const uint8_t *bin, unsigned precision,
                        unsigned scale);
 
+/*
+ * decimal.c: packs the text of a DECIMAL(precision, scale) ("-12.50",
+ * "+3", ".5"; at most `scale` fraction digits, fewer are padded with
+ * zeros) into the binlog's form at out (sdk_decimal_size() bytes): the
+ * exact inverse of sdk_decimal_append. Returns 0, or -1 if the text is not
+ * a number or does not fit (nothing meaningful is written then).
+ */
+int sdk_decimal_pack(const char *text, size_t len, unsigned precision, unsigned scale,
+                     uint8_t *out);
+
 /* How charset.c escapes what it writes. */
 enum sdk_escape {
 	SDK_ESCAPE_TEXT = 0,    /* plain UTF-8; an invalid byte becomes the text \xNN */
