@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "run.h"
+#include "snapshot.h"
 
 static const char usage[] =
 	"usage: meepo [options]\n"
@@ -25,6 +26,10 @@ static const char usage[] =
 	"                        a server (every non-option argument is a file); the\n"
 	"                        source section is then optional and no checkpoint\n"
 	"                        is written\n"
+	"      --snapshot SINK   copy the current rows of every table routed to sink\n"
+	"                        SINK into it, consistently with a binlog position,\n"
+	"                        write the checkpoint there (if none exists) and\n"
+	"                        exit 0 (1 on error): the initial copy of a replica\n"
 	"      --exit-at-end     stop once the source has nothing more to read and\n"
 	"                        every sink has acknowledged everything; exit 0\n"
 	"      --plugin-dir DIR  load sink plugins (meepo-sink-NAME.so) from DIR\n"
@@ -40,7 +45,7 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-	enum { OPT_BINLOG = 256, OPT_EXIT_AT_END, OPT_PLUGIN_DIR, OPT_HELP_SINK };
+	enum { OPT_BINLOG = 256, OPT_EXIT_AT_END, OPT_PLUGIN_DIR, OPT_HELP_SINK, OPT_SNAPSHOT };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 't' },
@@ -48,6 +53,7 @@ int main(int argc, char **argv)
 		{ "exit-at-end", no_argument, NULL, OPT_EXIT_AT_END },
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 		{ "help-sink", required_argument, NULL, OPT_HELP_SINK },
+		{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "version", no_argument, NULL, 'V' },
@@ -56,6 +62,7 @@ int main(int argc, char **argv)
 	};
 	struct run_options opts = { .config_path = "/etc/meepo/conf.d" };
 	const char *help_sink = NULL;
+	const char *snapshot = NULL;
 	bool check = false;
 	bool binlog = false;
 	int c;
@@ -80,6 +87,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HELP_SINK:
 			help_sink = optarg;
+			break;
+		case OPT_SNAPSHOT:
+			snapshot = optarg;
 			break;
 		case 'v':
 			opts.verbosity = 1;
@@ -114,6 +124,13 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		return run_check(&opts);
+	}
+	if (snapshot != NULL) {
+		if (binlog) {
+			fprintf(stderr, "meepo: --snapshot reads the source server, not --binlog files\n");
+			return 2;
+		}
+		return run_snapshot(&opts, snapshot);
 	}
 	return run_follow(&opts);
 }

@@ -24,6 +24,7 @@
 #include "monitor.h"
 #include "notify.h"
 #include "options.h"
+#include "pipeline.h"
 #include "plugin.h"
 #include "reader.h"
 #include "router.h"
@@ -33,106 +34,6 @@
 #include "source.h"
 
 #define RECONNECT_MAX_MS 30000u
-
-/* Everything a run holds, torn down by pipeline_free(). */
-struct pipeline {
-	struct meepo_conf conf;         /* the configuration */
-	struct plugin *plugins;         /* one per sink (several may share a .so) */
-	struct meepo_config **options;  /* one per sink */
-	struct sink_slot *slots;        /* one per sink; instance NULL until created */
-	size_t nsinks;
-	struct router *router;
-};
-
-static void pipeline_free(struct pipeline *p)
-{
-	for (size_t i = 0; i < p->nsinks; i++) {
-		if (p->slots != NULL && p->slots[i].instance != NULL) {
-			p->slots[i].plugin->destroy(p->slots[i].instance);
-		}
-		if (p->options != NULL) {
-			sink_options_free(p->options[i]);
-		}
-		if (p->plugins != NULL) {
-			plugin_unload(&p->plugins[i]);
-		}
-	}
-	free(p->slots);
-	free(p->options);
-	free(p->plugins);
-	router_free(p->router);
-	conf_free(&p->conf);
-	memset(p, 0, sizeof(*p));
-}
-
-/*
- * Loads the configuration and every plugin, validates each sink's options
- * (and the plugin's own check()), compiles the routes. Prints the first
- * error. Returns 0 or -1.
- */
-static int pipeline_load(struct pipeline *p, const struct run_options *opts)
-{
-	char err[2048];
-	const char *dir;
-
-	memset(p, 0, sizeof(*p));
-	if (conf_load(opts->config_path, &p->conf, err, sizeof(err)) != 0) {
-		fprintf(stderr, "meepo: %s\n", err);
-		return -1;
-	}
-	if (opts->nbinlogs == 0 && !p->conf.source.present) {
-		fprintf(stderr, "meepo: %s: no source section: configure a server, or read files "
-		        "with --binlog\n", opts->config_path);
-		return -1;
-	}
-	if (p->conf.nsinks > 64) {
-		fprintf(stderr, "meepo: %s: %zu sinks configured; at most 64 are supported\n",
-		        p->conf.sinks[64].where, p->conf.nsinks);
-		return -1;
-	}
-	p->nsinks = p->conf.nsinks;
-	p->plugins = calloc(p->nsinks, sizeof(*p->plugins));
-	p->options = calloc(p->nsinks, sizeof(*p->options));
-	p->slots = calloc(p->nsinks, sizeof(*p->slots));
-	if (p->plugins == NULL || p->options == NULL || p->slots == NULL) {
-		abort();
-	}
-	dir = plugin_dir_resolve(opts->plugin_dir, p->conf.plugin_dir);
-	for (size_t i = 0; i < p->nsinks; i++) {
-		const struct sink_config *sc = &p->conf.sinks[i];
-		if (plugin_load(dir, sc->plugin, &p->plugins[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, "meepo: %s: sink '%s': %s\n", sc->where, sc->name, err);
-			return -1;
-		}
-		p->options[i] = sink_options_build(p->plugins[i].sink->options, sc->name, sc->where,
-		                                   sc->setting, err, sizeof(err));
-		if (p->options[i] == NULL) {
-			fprintf(stderr, "meepo: %s\n", err);
-			return -1;
-		}
-		if (p->plugins[i].sink->check != NULL &&
-		    p->plugins[i].sink->check(p->options[i], err, sizeof(err)) != 0) {
-			/* Plugins usually name the option's file:line (meepo_config_where) first. */
-			size_t file_len = strcspn(sc->where, ":");
-			bool located = strncmp(err, sc->where, file_len) == 0 && err[file_len] == ':';
-			if (located) {
-				fprintf(stderr, "meepo: %s (sink '%s', plugin %s)\n", err, sc->name, sc->plugin);
-			} else {
-				fprintf(stderr, "meepo: %s: sink '%s' (plugin %s): %s\n", sc->where, sc->name,
-				        sc->plugin, err);
-			}
-			return -1;
-		}
-		p->slots[i].conf = sc;
-		p->slots[i].plugin = p->plugins[i].sink;
-	}
-	p->router = router_new(&p->conf, err, sizeof(err));
-	if (p->router == NULL) {
-		fprintf(stderr, "meepo: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
 
 int run_check(const struct run_options *opts)
 {
@@ -177,27 +78,6 @@ int run_help_sink(const struct run_options *opts, const char *name)
 	}
 	sink_options_print_help(stdout, plugin.sink);
 	plugin_unload(&plugin);
-	return 0;
-}
-
-/* Creates every sink instance (connects). Returns 0 or -1. */
-static int create_instances(struct pipeline *p)
-{
-	char err[2048];
-
-	for (size_t i = 0; i < p->nsinks; i++) {
-		const struct sink_config *sc = &p->conf.sinks[i];
-		err[0] = '\0';
-		if (p->slots[i].plugin->create(p->options[i], &p->slots[i].instance, err,
-		                               sizeof(err)) != 0) {
-			p->slots[i].instance = NULL;
-			meepo_log(MEEPO_LOG_ERROR, "sink", sc->name, "cannot start (plugin %s): %s",
-			          sc->plugin, err[0] ? err : "no reason given");
-			return -1;
-		}
-		meepo_log(MEEPO_LOG_INFO, "sink", sc->name, "started: plugin %s %s from %s", sc->plugin,
-		          p->slots[i].plugin->version, p->plugins[i].path);
-	}
 	return 0;
 }
 
@@ -366,7 +246,7 @@ static void reload(struct pipeline *p, const struct run_options *opts)
 {
 	struct pipeline next;
 
-	if (pipeline_load(&next, opts) != 0 || create_instances(&next) != 0) {
+	if (pipeline_load(&next, opts) != 0 || pipeline_create_instances(&next) != 0) {
 		meepo_log(MEEPO_LOG_ERROR, "meepo", NULL,
 		          "reload failed (see above): keeping the running configuration");
 		pipeline_free(&next);
@@ -453,7 +333,7 @@ int run_follow(const struct run_options *opts)
 	          : opts->verbosity > 0 ? MEEPO_LOG_DEBUG : p.conf.log.level,
 	          p.conf.log.syslog, p.conf.log.json);
 	mon = monitor_start();
-	if (create_instances(&p) != 0 || (src = open_source(opts, &p.conf, NULL)) == NULL) {
+	if (pipeline_create_instances(&p) != 0 || (src = open_source(opts, &p.conf, NULL)) == NULL) {
 		goto out;
 	}
 	for (;;) {

@@ -1,6 +1,7 @@
 /*
  * core/run.h - what the meepo command does, once its arguments are parsed:
- * check a configuration, print a sink's options, or follow the binlog.
+ * check a configuration, print a sink's options, or follow the binlog (the
+ * initial copy, --snapshot, is in snapshot.h).
  *
  * Concurrency: main thread; run_follow() starts and stops every other
  * thread itself.
