@@ -229,6 +229,24 @@ static int parse_int(const char *p, const char *end, struct meepo_value *out, bo
 	return 0;
 }
 
+/*
+ * A BIT value or SET mask: `col+0` of a 64-member SET (or BIT(64)) may come
+ * back as a negative BIGINT; its bits are the mask.
+ */
+static int parse_bits(const char *p, const char *end, uint64_t *out)
+{
+	struct meepo_value v;
+
+	if (parse_uint(p, end, out) == 0) {
+		return 0;
+	}
+	if (parse_int(p, end, &v, false) != 0) {
+		return -1;
+	}
+	*out = (uint64_t)v.i;
+	return 0;
+}
+
 /* Reads exactly n digits at *p into *out and moves past them. */
 static int take_digits(const char **p, const char *end, unsigned n, uint32_t *out)
 {
@@ -418,11 +436,11 @@ int snapshot_value(const struct meepo_column *col, const char *text, size_t len,
 		break;
 	case W_BIT:
 		out->type = MEEPO_VALUE_BIT;
-		rc = parse_uint(text, end, &out->u);
+		rc = parse_bits(text, end, &out->u);
 		break;
 	case W_ENUM:
 	case W_SET:
-		rc = parse_uint(text, end, &u);
+		rc = parse_bits(text, end, &u);
 		out->type = col->type == W_ENUM ? MEEPO_VALUE_ENUM : MEEPO_VALUE_SET;
 		out->enumset.bits = u;
 		out->enumset.names = col->names;

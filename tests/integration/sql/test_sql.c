@@ -605,6 +605,165 @@ static void test_kill_meepo_before_checkpoint(void **state)
 	mysql_close(src);
 }
 
+/* ---- the initial copy (meepo --snapshot) ------------------------------------------ */
+
+/* Tables the snapshot copies: many types, a composite key, no key; thousands of rows. */
+static const char snapshot_ddl[] =
+	"SET SESSION max_recursive_iterations = 100000;"
+	"CREATE TABLE typed ("
+	" id INT NOT NULL PRIMARY KEY, d DECIMAL(20,6), d0 DECIMAL(10,0) UNSIGNED,"
+	" dn DECIMAL(5,5), dt DATETIME(3), ts TIMESTAMP(6) NULL, tm TIME(2), dte DATE, y YEAR,"
+	" e ENUM('a','b','c'), st SET('x','y','z'), b BIT(10), j JSON, f FLOAT, db DOUBLE,"
+	" vc VARCHAR(50), bin BINARY(4), blb BLOB, u BIGINT UNSIGNED, ti TINYINT, txt TEXT);"
+	"CREATE TABLE comp (a INT NOT NULL, b VARCHAR(10) NOT NULL, v INT, PRIMARY KEY (a, b));"
+	"CREATE TABLE nokey (x INT, y VARCHAR(20));"
+	"INSERT INTO typed WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	" WHERE i < 3000) SELECT i, IF(i % 7 = 0, NULL, (i - 1500) * 1000.123457),"
+	" i * 1000003, IF(i % 2, 0.12345, -0.5), '2024-02-29 23:59:59.123' + INTERVAL i MINUTE,"
+	" IF(i % 5 = 0, NULL, '2001-01-01 00:00:00.000001' + INTERVAL i HOUR),"
+	" IF(i % 3, '-838:59:59.99', SEC_TO_TIME(i * 97)), '1000-01-01' + INTERVAL i DAY,"
+	" IF(i % 4, 1901 + i % 255, 0), ELT(1 + i % 3, 'a', 'b', 'c'), IF(i % 6, 'x,z', ''),"
+	" i % 1024, IF(i % 9, JSON_OBJECT('i', i, 's', CONCAT('v', i)), NULL), i / 7, i / 3.0e0,"
+	" CONCAT('h\u00e9llo ', i), UNHEX(LPAD(HEX(i % 256), 2, '0')), UNHEX(REPEAT('00ff', i % 5)),"
+	" 18446744073709551615 - i, i % 256 - 128, IF(i % 11, REPEAT('t', i % 40), NULL) FROM n;"
+	"INSERT INTO comp WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	" WHERE i < 2000) SELECT i % 50, CONCAT('k', i), IF(i % 13, i, NULL) FROM n;"
+	"INSERT INTO nokey WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	" WHERE i < 500) SELECT i % 100, IF(i % 10, CONCAT('r', i % 100), NULL) FROM n;";
+
+/* Live changes after the snapshot: inserts, updates (one moves a key), deletes. */
+static const char snapshot_changes[] =
+	"INSERT INTO typed (id, d, e, st, b, j) VALUES (5001, -1.5, 'c', 'y', 3, '[1]');"
+	"UPDATE typed SET d = d + 1, vc = 'changed' WHERE id % 100 = 0;"
+	"UPDATE typed SET id = 9000 WHERE id = 17;"
+	"DELETE FROM typed WHERE id BETWEEN 200 AND 260;"
+	"UPDATE comp SET b = 'moved' WHERE a = 3 AND b = 'k3';"
+	"DELETE FROM comp WHERE a = 4;"
+	"INSERT INTO comp VALUES (99, 'new', 1);"
+	"UPDATE nokey SET y = 'upd' WHERE x = 5 LIMIT 1;"
+	"DELETE FROM nokey WHERE x = 6 LIMIT 2;"
+	"INSERT INTO nokey VALUES (1000, 'late');";
+
+/*
+ * Creates the snapshot's tables on the source and, through the source's
+ * SHOW CREATE TABLE, empty on the target.
+ */
+static void snapshot_schema(const char *schema, const char *sql)
+{
+	MYSQL *src = harness_connect_source(NULL);
+	MYSQL *dst = harness_connect_target(NULL);
+	char *tables;
+	char *save = NULL;
+	char *name;
+
+	run_in_schema(src, schema, sql);
+	harness_fresh_schema(dst, schema);
+	harness_sql(dst, "USE `%s`", schema);
+	harness_sql(dst, "SET NAMES utf8mb4");
+	tables = tables_of(src, schema);
+	for (name = strtok_r(tables, "\n", &save); name != NULL; name = strtok_r(NULL, "\n", &save)) {
+		char *create = harness_query(src, "SHOW CREATE TABLE `%s`.`%s`", schema, name);
+		char *tab = strchr(create, '\t');
+
+		assert_non_null(tab);
+		harness_sql(dst, "%s", tab + 1);
+		free(create);
+	}
+	free(tables);
+	mysql_close(src);
+	mysql_close(dst);
+}
+
+/* Runs meepo --snapshot rep; expects exit 0 and a summary of `tables` tables. */
+static void run_snapshot(const char *conf, size_t tables)
+{
+	static const char *const args[] = { "--snapshot", "rep", NULL };
+	char *summary = harness_printf("done: %zu table(s)", tables);
+	char *err = NULL;
+	int rc = harness_meepo_run(conf, args, RUN_TIMEOUT, NULL, &err);
+
+	if (rc != 0) {
+		fail_msg("meepo --snapshot exited %d:\n%s", rc, err);
+	}
+	assert_contains(err, summary);
+	assert_contains(err, "checkpoint");
+	free(summary);
+	free(err);
+}
+
+/* A pre-filled schema copied with --snapshot, then live changes followed from its checkpoint. */
+static void test_snapshot_then_follow(void **state)
+{
+	char *dir = harness_temp_dir("sql-snapshot");
+	MYSQL *src;
+	char *conf;
+	char *err;
+
+	(void)state;
+	reset_state();
+	snapshot_schema("sqlsnap", snapshot_ddl);
+	src = harness_connect_source("sqlsnap");
+	conf = write_config(dir, NULL, 0, "\"sqlsnap.*\"", true, "");
+	run_snapshot(conf, 3);
+	assert_schema_equal("sqlsnap", 0);
+	harness_sql(src, "%s", snapshot_changes);
+	err = run_meepo(conf);
+	assert_schema_equal("sqlsnap", 0);
+	free(err);
+	free(conf);
+	free(dir);
+	mysql_close(src);
+}
+
+/* Every column type of the value-decoding fixtures, copied with --snapshot. */
+static void test_snapshot_column_types(void **state)
+{
+	static const char *const fixtures[] = {
+		"binary", "bit_year", "decimal", "enum_set_json_geometry", "float", "ints", "keys",
+		"strings", "temporal", NULL,
+	};
+	char *dir = harness_temp_dir("sql-snapshot-types");
+	char *conf;
+	size_t i;
+
+	(void)state;
+	reset_state();
+	for (i = 0; fixtures[i] != NULL; i++) {
+		char *path = harness_printf("%s/tests/fixtures/mariadb/%s.sql", harness_env()->source_root,
+		                            fixtures[i]);
+		char *sql = harness_read_file(path);
+		MYSQL *conn = harness_connect_source(NULL);
+		char *schema = harness_printf("sqlsnapfx_%s", fixtures[i]);
+
+		assert_non_null(sql);
+		run_in_schema(conn, schema, sql);
+		mysql_close(conn);
+		empty_copy(schema, sql);
+		free(schema);
+		free(sql);
+		free(path);
+	}
+	conf = write_config(dir, NULL, 0, "\"sqlsnapfx_*.*\"", false, "");
+	{
+		static const char *const args[] = { "--snapshot", "rep", NULL };
+		char *err = NULL;
+		int rc = harness_meepo_run(conf, args, RUN_TIMEOUT, NULL, &err);
+
+		if (rc != 0) {
+			fail_msg("meepo --snapshot exited %d:\n%s", rc, err);
+		}
+		free(err);
+	}
+	for (i = 0; fixtures[i] != NULL; i++) {
+		char *schema = harness_printf("sqlsnapfx_%s", fixtures[i]);
+
+		assert_schema_equal(schema, 0);
+		free(schema);
+	}
+	free(conf);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -612,6 +771,8 @@ int main(void)
 		cmocka_unit_test(test_workload_target_restart),
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_kill_meepo_before_checkpoint),
+		cmocka_unit_test(test_snapshot_then_follow),
+		cmocka_unit_test(test_snapshot_column_types),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -227,6 +227,9 @@ static void test_strings(void **state)
 	assert_int_equal(snapshot_value(&col, "3", 1, chunk, &v, err, sizeof(err)), 0);
 	assert_int_equal(v.type, MEEPO_VALUE_SET);
 	assert_int_equal(v.enumset.bits, 3);
+	assert_int_equal(snapshot_value(&col, "-9223372036854775807", 20, chunk, &v, err,
+	                                sizeof(err)), 0);
+	assert_true(v.enumset.bits == 0x8000000000000001u);
 	assert_int_equal(snapshot_value(&col, NULL, 0, chunk, &v, err, sizeof(err)), 0);
 	assert_int_equal(v.type, MEEPO_VALUE_NULL);
 	chunk_free(chunk);
