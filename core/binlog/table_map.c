@@ -34,6 +34,7 @@ enum column_type {
 	TYPE_DOUBLE = 5,
 	TYPE_LONGLONG = 8,
 	TYPE_INT24 = 9,
+	TYPE_YEAR = 13,
 	TYPE_VARCHAR = 15,
 	TYPE_BIT = 16,
 	TYPE_TIMESTAMP2 = 17,
@@ -119,9 +120,10 @@ static bool column_in_class(uint8_t type, enum column_class cls, bool mariadb)
 {
 	switch (cls) {
 	case CLASS_NUMERIC:
+		/* MariaDB gives YEAR (a TINYINT underneath) a signedness bit too; MySQL does not. */
 		return type == TYPE_TINY || type == TYPE_SHORT || type == TYPE_INT24 ||
 		       type == TYPE_LONG || type == TYPE_LONGLONG || type == TYPE_NEWDECIMAL ||
-		       type == TYPE_FLOAT || type == TYPE_DOUBLE;
+		       type == TYPE_FLOAT || type == TYPE_DOUBLE || (mariadb && type == TYPE_YEAR);
 	case CLASS_CHARACTER:
 		/*
 		 * MariaDB counts GEOMETRY as a BLOB here, MySQL does not; MySQL 9
