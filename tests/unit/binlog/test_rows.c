@@ -175,12 +175,12 @@ static void on_row(void *arg, const struct binlog_table *t, enum meepo_action ac
 	}
 }
 
-/* Walks a fixture and renders its rows into c (caller frees c->first). */
-static void capture_rows(const char *file, struct capture *c)
+/* Walks a fixture of tests/fixtures/DIR and renders its rows into c (caller frees c->first). */
+static void capture_rows_in(const char *dir, const char *file, struct capture *c)
 {
 	struct walk_stats *st = calloc(1, sizeof(*st));
 	size_t len;
-	uint8_t *buf = fixture_read("mysql", file, &len);
+	uint8_t *buf = fixture_read(dir, file, &len);
 	char err[512] = "";
 
 	assert_non_null(st);
@@ -192,6 +192,12 @@ static void capture_rows(const char *file, struct capture *c)
 	}
 	free(buf);
 	free(st);
+}
+
+/* capture_rows_in() for the MySQL fixtures. */
+static void capture_rows(const char *file, struct capture *c)
+{
+	capture_rows_in("mysql", file, c);
 }
 
 /* Asserts the rendered rows equal `want` (NULL-terminated), all of them. */
@@ -274,6 +280,27 @@ static void test_enum_string_set(void **state)
 }
 
 /* Every integer width, signed (SIGNEDNESS metadata), insert/update/delete. */
+/*
+ * MariaDB counts YEAR in the SIGNEDNESS bitmap (MySQL does not): an INT
+ * after a YEAR must stay signed, a BIGINT UNSIGNED unsigned
+ * (tests/fixtures/mariadb/year_sign.sql; this renderer shows YEAR as "?7").
+ */
+static void test_mariadb_year_signedness(void **state)
+{
+	static const char *const rows[] = {
+		"W > 1|?7|18446744073709551515u|228u|-5",
+		NULL,
+	};
+	struct capture *c = calloc(1, sizeof(*c));
+
+	(void)state;
+	assert_non_null(c);
+	capture_rows_in("mariadb", "year_sign.binlog", c);
+	assert_rows(c, rows);
+	binlog_table_free(c->first);
+	free(c);
+}
+
 static void test_int_table(void **state)
 {
 	static const char *const rows[] = {
@@ -541,6 +568,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enum_string_set),
 		cmocka_unit_test(test_int_table),
+		cmocka_unit_test(test_mariadb_year_signedness),
 		cmocka_unit_test(test_minimal_row_metadata),
 		cmocka_unit_test(test_bit),
 		cmocka_unit_test(test_time),
