@@ -64,27 +64,16 @@ cc -std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$ROOT/include" -I"$ROOT/c
 	-o "$HELPER" "$ROOT/bench/memcached_bench.c" -rdynamic \
 	-Wl,--whole-archive "$BUILD/core/sdk/libmeepo-sdk.a" -Wl,--no-whole-archive \
 	"$BUILD/core/libmeepo-core.a" "$BUILD/core/binlog/libmeepo-binlog.a" \
-	$(pkg-config --libs libmemcached libconfig libmariadb zlib libzstd) -ldl -lpthread -lm
+	$(pkg-config --libs libmemcached libconfig libmariadb libmicrohttpd libdeflate libzstd) -ldl -lpthread -lm
 
 MC_PORT=$(svc_free_port "${MC_PORTS%-*}" "${MC_PORTS#*-}")
 svc_start_memcached bench-mc "$MC_PORT" >/dev/null 2>&1
 
 # ---- the binlog: one UPDATE of ROWS rows ------------------------------------
 
-echo "== writing the binlog (bulk UPDATE of $ROWS rows)"
-port=$(svc_free_port "${MY_PORTS%-*}" "${MY_PORTS#*-}")
-svc_start_mariadb bench-db "$port" meepo >/dev/null 2>&1
-DATADIR=$(svc_dir bench-db)/data
-sql() { svc_mariadb_root bench-db -N -B <<<"$1"; }
-sql "CREATE DATABASE bench; CREATE TABLE bench.user (id INT PRIMARY KEY,
-     email VARCHAR(100), name VARCHAR(100));
-     USE bench;
-     INSERT INTO bench.user SELECT seq, CONCAT('u', seq, '@example.com'), 'before'
-     FROM seq_1_to_$ROWS;
-     FLUSH BINARY LOGS"
-BINLOG=$DATADIR/$(sql "SHOW MASTER STATUS" | cut -f1)
-sql "UPDATE bench.user SET name = 'after'; FLUSH BINARY LOGS"
-svc_stop bench-db >/dev/null 2>&1
+# shellcheck source=bench/update_binlog.sh
+source "$ROOT/bench/update_binlog.sh"
+bench_update_binlog
 
 # ---- runs ------------------------------------------------------------------
 

@@ -65,20 +65,9 @@ rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 
 # ---- the binlog: one UPDATE of ROWS rows ------------------------------------
 
-echo "== writing the binlog (bulk UPDATE of $ROWS rows)"
-port=$(svc_free_port "${MY_PORTS%-*}" "${MY_PORTS#*-}")
-svc_start_mariadb bench-db "$port" meepo >/dev/null 2>&1
-DATADIR=$(svc_dir bench-db)/data
-sql() { svc_mariadb_root bench-db -N -B <<<"$1"; }
-sql "CREATE DATABASE bench; CREATE TABLE bench.user (id INT PRIMARY KEY,
-     email VARCHAR(100), name VARCHAR(100));
-     USE bench;
-     INSERT INTO bench.user SELECT seq, CONCAT('u', seq, '@example.com'), 'before'
-     FROM seq_1_to_$ROWS;
-     FLUSH BINARY LOGS"
-BINLOG=$DATADIR/$(sql "SHOW MASTER STATUS" | cut -f1)
-sql "UPDATE bench.user SET name = 'after'; FLUSH BINARY LOGS"
-svc_stop bench-db >/dev/null 2>&1
+# shellcheck source=bench/update_binlog.sh
+source "$ROOT/bench/update_binlog.sh"
+bench_update_binlog
 
 # ---- runs ------------------------------------------------------------------
 
