@@ -8,14 +8,9 @@
  * SDK's JSON form, one object per line; "null" writes nothing (for
  * benchmarks of everything but the output).
  *
- * JSON formatting is this sink's costly part, so a big batch is formatted
- * in two halves at once: the second by a helper thread of the instance.
- *
- * Concurrency: an instance is used by its worker thread only, except the
- * helper's job fields, handed over under helper.lock.
+ * Concurrency: an instance is used by its worker thread only.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,30 +25,12 @@ enum print_format {
 	PRINT_NULL,     /* nothing */
 };
 
-/* Batches at least this big are formatted in two halves at once. */
-#define SPLIT_MIN_EVENTS 256u
-
-/* A thread that formats the second half of a batch (JSON only). */
-struct helper {
-	pthread_t thread;           /* runs helper_main */
-	pthread_mutex_t lock;       /* guards the fields below */
-	pthread_cond_t cond;        /* a job was posted, or it is done */
-	bool busy;                  /* a job is posted and not finished */
-	bool stop;                  /* the thread must end */
-	const struct meepo_batch *batch; /* the job: events [from, to) */
-	size_t from;
-	size_t to;
-	size_t failed;              /* index of a malformed event, or `to` */
-	struct meepo_buf buf;       /* the job's text */
-};
-
 struct print_sink {
 	enum print_format format;   /* what to write */
 	FILE *out;                  /* stdout or the file */
 	bool close_out;             /* out is ours to fclose */
 	bool sync;                  /* fsync after each batch */
 	struct meepo_buf buf;       /* a batch's text, reused */
-	struct helper *helper;      /* JSON format only, else NULL */
 };
 
 static const struct meepo_option print_options[] = {
@@ -93,6 +70,39 @@ static int print_check(const struct meepo_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+static int print_create(const struct meepo_config *cfg, void **instance, char *err, size_t errlen)
+{
+	const char *output = meepo_config_string(cfg, "output");
+	struct print_sink *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	parse_format(meepo_config_string(cfg, "format"), &p->format);
+	p->sync = meepo_config_bool(cfg, "fsync");
+	if (strcmp(output, "-") == 0) {
+		p->out = stdout;
+	} else {
+		p->out = fopen(output, "ae");
+		if (p->out == NULL) {
+			snprintf(err, errlen, "%s: %s", output, strerror(errno));
+			free(p);
+			return -1;
+		}
+		p->close_out = true;
+		struct stat st;
+		if (p->sync && (fstat(fileno(p->out), &st) != 0 || !S_ISREG(st.st_mode))) {
+			snprintf(err, errlen, "%s: fsync needs a regular file", output);
+			fclose(p->out);
+			free(p);
+			return -1;
+		}
+	}
+	*instance = p;
+	return 0;
+}
+
 /* Appends the key values of one image, space-separated, in key order. */
 static void append_key(struct meepo_buf *buf, const struct meepo_event *e,
                        const struct meepo_value *image)
@@ -127,174 +137,28 @@ static void append_meepo_line(struct meepo_buf *buf, const struct meepo_event *e
 	meepo_buf_putc(buf, '\n');
 }
 
-/* Formats events [from, to) into buf; returns the first malformed one's index, or `to`. */
-static size_t format_range(enum print_format format, const struct meepo_batch *batch,
-                           size_t from, size_t to, struct meepo_buf *buf)
-{
-	meepo_buf_reset(buf);
-	for (size_t i = from; i < to; i++) {
-		if (format == PRINT_MEEPO) {
-			append_meepo_line(buf, batch->events[i]);
-		} else if (meepo_event_append_json(buf, batch->events[i]) == 0) {
-			meepo_buf_putc(buf, '\n');
-		} else {
-			return i;
-		}
-	}
-	return to;
-}
-
-static void *helper_main(void *arg)
-{
-	struct helper *h = arg;
-
-	pthread_mutex_lock(&h->lock);
-	for (;;) {
-		while (!h->busy && !h->stop) {
-			pthread_cond_wait(&h->cond, &h->lock);
-		}
-		if (h->stop) {
-			break;
-		}
-		pthread_mutex_unlock(&h->lock);
-		h->failed = format_range(PRINT_JSON, h->batch, h->from, h->to, &h->buf);
-		pthread_mutex_lock(&h->lock);
-		h->busy = false;
-		pthread_cond_signal(&h->cond);
-	}
-	pthread_mutex_unlock(&h->lock);
-	return NULL;
-}
-
-static struct helper *helper_start(void)
-{
-	struct helper *h = calloc(1, sizeof(*h));
-
-	if (h == NULL) {
-		return NULL;
-	}
-	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->cond, NULL);
-	if (pthread_create(&h->thread, NULL, helper_main, h) != 0) {
-		pthread_cond_destroy(&h->cond);
-		pthread_mutex_destroy(&h->lock);
-		free(h);
-		return NULL;
-	}
-	return h;
-}
-
-static void helper_stop(struct helper *h)
-{
-	pthread_mutex_lock(&h->lock);
-	h->stop = true;
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->lock);
-	pthread_join(h->thread, NULL);
-	pthread_cond_destroy(&h->cond);
-	pthread_mutex_destroy(&h->lock);
-	meepo_buf_free(&h->buf);
-	free(h);
-}
-
-static int print_create(const struct meepo_config *cfg, void **instance, char *err, size_t errlen)
-{
-	const char *output = meepo_config_string(cfg, "output");
-	struct print_sink *p = calloc(1, sizeof(*p));
-
-	if (p == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	parse_format(meepo_config_string(cfg, "format"), &p->format);
-	p->sync = meepo_config_bool(cfg, "fsync");
-	if (strcmp(output, "-") == 0) {
-		p->out = stdout;
-	} else {
-		p->out = fopen(output, "ae");
-		if (p->out == NULL) {
-			snprintf(err, errlen, "%s: %s", output, strerror(errno));
-			free(p);
-			return -1;
-		}
-		p->close_out = true;
-		struct stat st;
-		if (p->sync && (fstat(fileno(p->out), &st) != 0 || !S_ISREG(st.st_mode))) {
-			snprintf(err, errlen, "%s: fsync needs a regular file", output);
-			fclose(p->out);
-			free(p);
-			return -1;
-		}
-	}
-	if (p->format == PRINT_JSON && (p->helper = helper_start()) == NULL) {
-		snprintf(err, errlen, "cannot start the formatting thread");
-		if (p->close_out) {
-			fclose(p->out);
-		}
-		free(p);
-		return -1;
-	}
-	*instance = p;
-	return 0;
-}
-
-/*
- * Formats the whole batch: into p->buf, and for a big JSON batch its second
- * half into the helper's buffer at the same time. Returns the first
- * malformed event's index, or batch->count.
- */
-static size_t format_batch(struct print_sink *p, const struct meepo_batch *batch)
-{
-	struct helper *h = p->helper;
-	size_t mid = batch->count;
-	size_t failed;
-
-	if (h != NULL && batch->count >= SPLIT_MIN_EVENTS) {
-		mid = batch->count / 2;
-		pthread_mutex_lock(&h->lock);
-		h->batch = batch;
-		h->from = mid;
-		h->to = batch->count;
-		h->busy = true;
-		pthread_cond_signal(&h->cond);
-		pthread_mutex_unlock(&h->lock);
-	}
-	failed = format_range(p->format, batch, 0, mid, &p->buf);
-	if (mid < batch->count) {
-		pthread_mutex_lock(&h->lock);
-		while (h->busy) {
-			pthread_cond_wait(&h->cond, &h->lock);
-		}
-		pthread_mutex_unlock(&h->lock);
-		if (failed == mid) {
-			failed = h->failed;
-		}
-	} else if (h != NULL) {
-		meepo_buf_reset(&h->buf);
-	}
-	return failed;
-}
-
 static enum meepo_result print_deliver(void *instance, const struct meepo_batch *batch,
                                        struct meepo_report *report)
 {
 	struct print_sink *p = instance;
-	struct meepo_buf *second = p->helper != NULL ? &p->helper->buf : NULL;
-	size_t failed;
 
 	if (p->format == PRINT_NULL) {
 		return MEEPO_OK;
 	}
-	failed = format_batch(p, batch);
-	if (failed < batch->count) {
-		snprintf(report->reason, sizeof(report->reason), "event %zu of the batch has a "
-		         "value that cannot be formatted", failed);
-		return MEEPO_REJECT;
+	meepo_buf_reset(&p->buf);
+	for (size_t i = 0; i < batch->count; i++) {
+		if (p->format == PRINT_MEEPO) {
+			append_meepo_line(&p->buf, batch->events[i]);
+		} else if (meepo_event_append_json(&p->buf, batch->events[i]) == 0) {
+			meepo_buf_putc(&p->buf, '\n');
+		} else {
+			snprintf(report->reason, sizeof(report->reason), "event %zu of the batch has a "
+			         "value that cannot be formatted", i);
+			return MEEPO_REJECT;
+		}
 	}
-	if (fwrite(p->buf.data, 1, p->buf.len, p->out) != p->buf.len ||
-	    (second != NULL && second->len > 0 &&
-	     fwrite(second->data, 1, second->len, p->out) != second->len) ||
-	    fflush(p->out) != 0 || (p->sync && fsync(fileno(p->out)) != 0)) {
+	if (fwrite(p->buf.data, 1, p->buf.len, p->out) != p->buf.len || fflush(p->out) != 0 ||
+	    (p->sync && fsync(fileno(p->out)) != 0)) {
 		snprintf(report->reason, sizeof(report->reason), "write: %s", strerror(errno));
 		clearerr(p->out);
 		return MEEPO_RETRY;
@@ -306,9 +170,6 @@ static void print_destroy(void *instance)
 {
 	struct print_sink *p = instance;
 
-	if (p->helper != NULL) {
-		helper_stop(p->helper);
-	}
 	if (p->close_out) {
 		fclose(p->out);
 	}
