@@ -18,32 +18,6 @@
 #include "sdk/format.h"
 #include "snapshot_values.h"
 
-/* MySQL wire types (include/field_types.h), as the decoder knows them. */
-enum wire_type {
-	W_TINY = 1,
-	W_SHORT = 2,
-	W_LONG = 3,
-	W_FLOAT = 4,
-	W_DOUBLE = 5,
-	W_LONGLONG = 8,
-	W_INT24 = 9,
-	W_DATE = 10,
-	W_YEAR = 13,
-	W_VARCHAR = 15,
-	W_BIT = 16,
-	W_TIMESTAMP2 = 17,
-	W_DATETIME2 = 18,
-	W_TIME2 = 19,
-	W_JSON = 245,
-	W_NEWDECIMAL = 246,
-	W_ENUM = 247,
-	W_SET = 248,
-	W_BLOB = 252,
-	W_STRING = 254,
-	W_GEOMETRY = 255,
-};
-
-#define BINARY_COLLATION 63u
 
 /* A DATA_TYPE and its wire type; meta 0 means "worked out per column". */
 struct type_map {
@@ -53,50 +27,50 @@ struct type_map {
 };
 
 static const struct type_map types[] = {
-	{ "tinyint", W_TINY, 0 },
-	{ "smallint", W_SHORT, 0 },
-	{ "mediumint", W_INT24, 0 },
-	{ "int", W_LONG, 0 },
-	{ "bigint", W_LONGLONG, 0 },
-	{ "float", W_FLOAT, 4 },
-	{ "double", W_DOUBLE, 8 },
-	{ "decimal", W_NEWDECIMAL, 0 },
-	{ "date", W_DATE, 0 },
-	{ "time", W_TIME2, 0 },
-	{ "datetime", W_DATETIME2, 0 },
-	{ "timestamp", W_TIMESTAMP2, 0 },
-	{ "year", W_YEAR, 0 },
-	{ "char", W_STRING, 0 },
-	{ "binary", W_STRING, 0 },
-	{ "varchar", W_VARCHAR, 0 },
-	{ "varbinary", W_VARCHAR, 0 },
-	{ "tinytext", W_BLOB, 1 },
-	{ "tinyblob", W_BLOB, 1 },
-	{ "text", W_BLOB, 2 },
-	{ "blob", W_BLOB, 2 },
-	{ "mediumtext", W_BLOB, 3 },
-	{ "mediumblob", W_BLOB, 3 },
-	{ "longtext", W_BLOB, 4 },
-	{ "longblob", W_BLOB, 4 },
-	{ "json", W_JSON, 4 },
-	{ "enum", W_ENUM, 0 },
-	{ "set", W_SET, 0 },
-	{ "bit", W_BIT, 0 },
-	{ "geometry", W_GEOMETRY, 4 },
-	{ "point", W_GEOMETRY, 4 },
-	{ "linestring", W_GEOMETRY, 4 },
-	{ "polygon", W_GEOMETRY, 4 },
-	{ "multipoint", W_GEOMETRY, 4 },
-	{ "multilinestring", W_GEOMETRY, 4 },
-	{ "multipolygon", W_GEOMETRY, 4 },
-	{ "geometrycollection", W_GEOMETRY, 4 },
-	{ "geomcollection", W_GEOMETRY, 4 },
+	{ "tinyint", BINLOG_COL_TINY, 0 },
+	{ "smallint", BINLOG_COL_SHORT, 0 },
+	{ "mediumint", BINLOG_COL_INT24, 0 },
+	{ "int", BINLOG_COL_LONG, 0 },
+	{ "bigint", BINLOG_COL_LONGLONG, 0 },
+	{ "float", BINLOG_COL_FLOAT, 4 },
+	{ "double", BINLOG_COL_DOUBLE, 8 },
+	{ "decimal", BINLOG_COL_NEWDECIMAL, 0 },
+	{ "date", BINLOG_COL_DATE, 0 },
+	{ "time", BINLOG_COL_TIME2, 0 },
+	{ "datetime", BINLOG_COL_DATETIME2, 0 },
+	{ "timestamp", BINLOG_COL_TIMESTAMP2, 0 },
+	{ "year", BINLOG_COL_YEAR, 0 },
+	{ "char", BINLOG_COL_STRING, 0 },
+	{ "binary", BINLOG_COL_STRING, 0 },
+	{ "varchar", BINLOG_COL_VARCHAR, 0 },
+	{ "varbinary", BINLOG_COL_VARCHAR, 0 },
+	{ "tinytext", BINLOG_COL_BLOB, 1 },
+	{ "tinyblob", BINLOG_COL_BLOB, 1 },
+	{ "text", BINLOG_COL_BLOB, 2 },
+	{ "blob", BINLOG_COL_BLOB, 2 },
+	{ "mediumtext", BINLOG_COL_BLOB, 3 },
+	{ "mediumblob", BINLOG_COL_BLOB, 3 },
+	{ "longtext", BINLOG_COL_BLOB, 4 },
+	{ "longblob", BINLOG_COL_BLOB, 4 },
+	{ "json", BINLOG_COL_JSON, 4 },
+	{ "enum", BINLOG_COL_ENUM, 0 },
+	{ "set", BINLOG_COL_SET, 0 },
+	{ "bit", BINLOG_COL_BIT, 0 },
+	{ "geometry", BINLOG_COL_GEOMETRY, 4 },
+	{ "point", BINLOG_COL_GEOMETRY, 4 },
+	{ "linestring", BINLOG_COL_GEOMETRY, 4 },
+	{ "polygon", BINLOG_COL_GEOMETRY, 4 },
+	{ "multipoint", BINLOG_COL_GEOMETRY, 4 },
+	{ "multilinestring", BINLOG_COL_GEOMETRY, 4 },
+	{ "multipolygon", BINLOG_COL_GEOMETRY, 4 },
+	{ "geometrycollection", BINLOG_COL_GEOMETRY, 4 },
+	{ "geomcollection", BINLOG_COL_GEOMETRY, 4 },
 };
 
 /* STRING's meta: the real type, with a length of 256.. folded into bits 4-5. */
 static uint16_t string_meta(uint64_t len)
 {
-	uint16_t real = (uint16_t)(W_STRING ^ ((len & 0x300) >> 4));
+	uint16_t real = (uint16_t)(BINLOG_COL_STRING ^ ((len & 0x300) >> 4));
 
 	return (uint16_t)(real << 8 | (len & 0xff));
 }
@@ -131,7 +105,7 @@ int snapshot_column(const struct snapshot_coldesc *desc, struct meepo_column *ou
 	out->nullable = desc->nullable;
 	out->is_unsigned = strstr(desc->column_type, "unsigned") != NULL;
 	switch (map->type) {
-	case W_NEWDECIMAL:
+	case BINLOG_COL_NEWDECIMAL:
 		if (desc->precision == 0 || desc->precision > SDK_DECIMAL_MAX_PRECISION ||
 		    desc->scale > desc->precision || desc->scale > SDK_DECIMAL_MAX_SCALE) {
 			snprintf(err, errlen, "column type %s: impossible precision", desc->column_type);
@@ -139,37 +113,37 @@ int snapshot_column(const struct snapshot_coldesc *desc, struct meepo_column *ou
 		}
 		out->meta = (uint16_t)(desc->precision << 8 | desc->scale);
 		break;
-	case W_TIME2:
-	case W_DATETIME2:
-	case W_TIMESTAMP2:
+	case BINLOG_COL_TIME2:
+	case BINLOG_COL_DATETIME2:
+	case BINLOG_COL_TIMESTAMP2:
 		out->meta = (uint16_t)(desc->fsp > 6 ? 6 : desc->fsp);
 		break;
-	case W_STRING:
+	case BINLOG_COL_STRING:
 		out->meta = string_meta(desc->octet_length);
 		break;
-	case W_VARCHAR:
+	case BINLOG_COL_VARCHAR:
 		out->meta = (uint16_t)desc->octet_length;
 		break;
-	case W_BIT:
+	case BINLOG_COL_BIT:
 		out->meta = (uint16_t)((desc->precision / 8) << 8 | desc->precision % 8);
 		break;
-	case W_ENUM:
-		out->meta = (uint16_t)(W_ENUM << 8 | (desc->nmembers > 255 ? 2 : 1));
+	case BINLOG_COL_ENUM:
+		out->meta = (uint16_t)(BINLOG_COL_ENUM << 8 | (desc->nmembers > 255 ? 2 : 1));
 		break;
-	case W_SET:
-		out->meta = (uint16_t)(W_SET << 8 | set_bytes(desc->nmembers));
+	case BINLOG_COL_SET:
+		out->meta = (uint16_t)(BINLOG_COL_SET << 8 | set_bytes(desc->nmembers));
 		break;
 	default:
 		break;
 	}
 	switch (map->type) {
-	case W_STRING:
-	case W_VARCHAR:
-	case W_BLOB:
-	case W_GEOMETRY:
-	case W_ENUM:
-	case W_SET:
-		out->charset = desc->collation != 0 ? desc->collation : BINARY_COLLATION;
+	case BINLOG_COL_STRING:
+	case BINLOG_COL_VARCHAR:
+	case BINLOG_COL_BLOB:
+	case BINLOG_COL_GEOMETRY:
+	case BINLOG_COL_ENUM:
+	case BINLOG_COL_SET:
+		out->charset = desc->collation != 0 ? desc->collation : BINLOG_BINARY_COLLATION;
 		break;
 	default:
 		break;
@@ -179,12 +153,12 @@ int snapshot_column(const struct snapshot_coldesc *desc, struct meepo_column *ou
 
 bool snapshot_select_numeric(const struct meepo_column *col)
 {
-	return col->type == W_ENUM || col->type == W_SET || col->type == W_BIT;
+	return col->type == BINLOG_COL_ENUM || col->type == BINLOG_COL_SET || col->type == BINLOG_COL_BIT;
 }
 
 bool snapshot_float_expr(const struct meepo_column *col)
 {
-	return col->type == W_FLOAT;
+	return col->type == BINLOG_COL_FLOAT;
 }
 
 /* Parses "[-]digits" into *out. Returns 0 or -1. */
@@ -340,16 +314,16 @@ static int parse_temporal(const struct meepo_column *col, const char *p, const c
 	struct meepo_temporal *t = &out->time;
 
 	switch (col->type) {
-	case W_DATE:
+	case BINLOG_COL_DATE:
 		out->type = MEEPO_VALUE_DATE;
 		return take_date(&p, end, t) == 0 && p == end ? 0 : -1;
-	case W_TIME2:
+	case BINLOG_COL_TIME2:
 		out->type = MEEPO_VALUE_TIME;
 		t->fsp = (uint8_t)col->meta;
 		t->negative = take_char(&p, end, '-') == 0;
 		return take_time(&p, end, t) == 0 && t->hour <= 838 ? 0 : -1;
 	default:
-		out->type = col->type == W_TIMESTAMP2 ? MEEPO_VALUE_TIMESTAMP : MEEPO_VALUE_DATETIME;
+		out->type = col->type == BINLOG_COL_TIMESTAMP2 ? MEEPO_VALUE_TIMESTAMP : MEEPO_VALUE_DATETIME;
 		t->fsp = (uint8_t)col->meta;
 		if (take_date(&p, end, t) != 0 || take_char(&p, end, ' ') != 0 ||
 		    take_time(&p, end, t) != 0 || t->hour > 23) {
@@ -390,15 +364,15 @@ int snapshot_value(const struct meepo_column *col, const char *text, size_t len,
 		return 0;
 	}
 	switch (col->type) {
-	case W_TINY:
-	case W_SHORT:
-	case W_INT24:
-	case W_LONG:
-	case W_LONGLONG:
+	case BINLOG_COL_TINY:
+	case BINLOG_COL_SHORT:
+	case BINLOG_COL_INT24:
+	case BINLOG_COL_LONG:
+	case BINLOG_COL_LONGLONG:
 		rc = parse_int(text, end, out, col->is_unsigned);
 		break;
-	case W_FLOAT:
-	case W_DOUBLE:
+	case BINLOG_COL_FLOAT:
+	case BINLOG_COL_DOUBLE:
 		if (len == 0 || len >= sizeof(num)) {
 			rc = -1;
 			break;
@@ -407,14 +381,14 @@ int snapshot_value(const struct meepo_column *col, const char *text, size_t len,
 		num[len] = '\0';
 		out->d = strtod(num, &num_end);
 		rc = num_end == num + len ? 0 : -1;
-		if (col->type == W_FLOAT) {
+		if (col->type == BINLOG_COL_FLOAT) {
 			out->type = MEEPO_VALUE_FLOAT;
 			out->d = (double)(float)out->d;
 		} else {
 			out->type = MEEPO_VALUE_DOUBLE;
 		}
 		break;
-	case W_NEWDECIMAL: {
+	case BINLOG_COL_NEWDECIMAL: {
 		uint8_t *bin = chunk_alloc(chunk, sdk_decimal_size(col->meta >> 8, col->meta & 0xff));
 		out->type = MEEPO_VALUE_DECIMAL;
 		out->decimal.bin = bin;
@@ -423,30 +397,30 @@ int snapshot_value(const struct meepo_column *col, const char *text, size_t len,
 		rc = sdk_decimal_pack(text, len, col->meta >> 8, col->meta & 0xff, bin);
 		break;
 	}
-	case W_DATE:
-	case W_TIME2:
-	case W_DATETIME2:
-	case W_TIMESTAMP2:
+	case BINLOG_COL_DATE:
+	case BINLOG_COL_TIME2:
+	case BINLOG_COL_DATETIME2:
+	case BINLOG_COL_TIMESTAMP2:
 		rc = parse_temporal(col, text, end, out);
 		break;
-	case W_YEAR:
+	case BINLOG_COL_YEAR:
 		out->type = MEEPO_VALUE_YEAR;
 		rc = parse_uint(text, end, &out->u) == 0 && (out->u == 0 || (out->u >= 1901 &&
 		     out->u <= 2155)) ? 0 : -1;
 		break;
-	case W_BIT:
+	case BINLOG_COL_BIT:
 		out->type = MEEPO_VALUE_BIT;
 		rc = parse_bits(text, end, &out->u);
 		break;
-	case W_ENUM:
-	case W_SET:
+	case BINLOG_COL_ENUM:
+	case BINLOG_COL_SET:
 		rc = parse_bits(text, end, &u);
-		out->type = col->type == W_ENUM ? MEEPO_VALUE_ENUM : MEEPO_VALUE_SET;
+		out->type = col->type == BINLOG_COL_ENUM ? MEEPO_VALUE_ENUM : MEEPO_VALUE_SET;
 		out->enumset.bits = u;
 		out->enumset.names = col->names;
 		break;
-	case W_STRING:
-		if (col->charset == BINARY_COLLATION) {
+	case BINLOG_COL_STRING:
+		if (col->charset == BINLOG_BINARY_COLLATION) {
 			/* The binlog drops BINARY(n)'s trailing zeros; SELECT shows them. */
 			size_t kept = len;
 			while (kept > 0 && text[kept - 1] == '\0') {
@@ -458,18 +432,18 @@ int snapshot_value(const struct meepo_column *col, const char *text, size_t len,
 			set_string(out, MEEPO_VALUE_STRING, text, len, col->charset, chunk);
 		}
 		break;
-	case W_VARCHAR:
-	case W_BLOB:
-		set_string(out, col->charset == BINARY_COLLATION ? MEEPO_VALUE_BYTES : MEEPO_VALUE_STRING,
+	case BINLOG_COL_VARCHAR:
+	case BINLOG_COL_BLOB:
+		set_string(out, col->charset == BINLOG_BINARY_COLLATION ? MEEPO_VALUE_BYTES : MEEPO_VALUE_STRING,
 		           text, len, col->charset, chunk);
 		break;
-	case W_JSON:
+	case BINLOG_COL_JSON:
 		out->type = MEEPO_VALUE_JSON;
 		out->json.ptr = chunk_copy(chunk, text, len);
 		out->json.len = len;
 		out->json.binary = false;
 		break;
-	case W_GEOMETRY:
+	case BINLOG_COL_GEOMETRY:
 		set_string(out, MEEPO_VALUE_GEOMETRY, text, len, col->charset, chunk);
 		break;
 	default:

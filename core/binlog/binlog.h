@@ -80,6 +80,46 @@ enum binlog_event_type {
 /* Header flag: the file was still open when copied (FDE CRC skips it). */
 #define BINLOG_FLAG_IN_USE 0x1u
 
+/* Column types as TABLE_MAP gives them (MySQL's enum_field_types). */
+enum binlog_column_type {
+	BINLOG_COL_DECIMAL = 0,
+	BINLOG_COL_TINY = 1,
+	BINLOG_COL_SHORT = 2,
+	BINLOG_COL_LONG = 3,
+	BINLOG_COL_FLOAT = 4,
+	BINLOG_COL_DOUBLE = 5,
+	BINLOG_COL_NULL = 6,
+	BINLOG_COL_TIMESTAMP = 7,
+	BINLOG_COL_LONGLONG = 8,
+	BINLOG_COL_INT24 = 9,
+	BINLOG_COL_DATE = 10,
+	BINLOG_COL_TIME = 11,
+	BINLOG_COL_DATETIME = 12,
+	BINLOG_COL_YEAR = 13,
+	BINLOG_COL_NEWDATE = 14,
+	BINLOG_COL_VARCHAR = 15,
+	BINLOG_COL_BIT = 16,
+	BINLOG_COL_TIMESTAMP2 = 17,
+	BINLOG_COL_DATETIME2 = 18,
+	BINLOG_COL_TIME2 = 19,
+	BINLOG_COL_TYPED_ARRAY = 20,
+	BINLOG_COL_VECTOR = 242,
+	BINLOG_COL_JSON = 245,
+	BINLOG_COL_NEWDECIMAL = 246,
+	BINLOG_COL_ENUM = 247,
+	BINLOG_COL_SET = 248,
+	BINLOG_COL_TINY_BLOB = 249,
+	BINLOG_COL_MEDIUM_BLOB = 250,
+	BINLOG_COL_LONG_BLOB = 251,
+	BINLOG_COL_BLOB = 252,
+	BINLOG_COL_VAR_STRING = 253,
+	BINLOG_COL_STRING = 254,
+	BINLOG_COL_GEOMETRY = 255,
+};
+
+/* The collation id of binary strings. */
+#define BINLOG_BINARY_COLLATION 63u
+
 /* The 19-byte v4 event header. */
 struct binlog_header {
 	uint32_t timestamp;     /* seconds since 1970 when the statement started */

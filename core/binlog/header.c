@@ -280,8 +280,8 @@ int binlog_event_body(const struct binlog_format *fmt, const uint8_t *event, siz
 
 bool binlog_column_is_old_temporal(const struct meepo_column *column)
 {
-	/* MYSQL_TYPE_TIMESTAMP, MYSQL_TYPE_TIME, MYSQL_TYPE_DATETIME */
-	return column->type == 7 || column->type == 11 || column->type == 12;
+	return column->type == BINLOG_COL_TIMESTAMP || column->type == BINLOG_COL_TIME ||
+	       column->type == BINLOG_COL_DATETIME;
 }
 
 bool binlog_is_rows_event(uint8_t type)

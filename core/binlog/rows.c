@@ -16,8 +16,6 @@
 #include "binlog/binlog.h"
 #include "binlog/wire.h"
 
-/* MYSQL_TYPE_JSON */
-#define TYPE_JSON 245u
 /* PARTIAL_UPDATE_ROWS value_options bit: JSON columns may hold diffs. */
 #define PARTIAL_JSON_UPDATES 1u
 /* Length of the v2 extra-data length field, which counts itself. */
@@ -177,7 +175,7 @@ static int image_decode(const struct image_ctx *c, struct wire *w, const uint8_t
 
 	for (i = 0; i < t->ncolumns; i++) {
 		npresent += (uint32_t)wire_bit(present, i);
-		njson += t->columns[i].type == TYPE_JSON;
+		njson += t->columns[i].type == BINLOG_COL_JSON;
 	}
 	if (partial_after) {
 		if (wire_packed(w, &options) < 0) {
@@ -195,7 +193,7 @@ static int image_decode(const struct image_ctx *c, struct wire *w, const uint8_t
 	for (i = 0; i < t->ncolumns; i++) {
 		bool is_partial = false;
 
-		if (t->columns[i].type == TYPE_JSON) {
+		if (t->columns[i].type == BINLOG_COL_JSON) {
 			is_partial = partial && wire_bit(partial, json_index);
 			json_index++;
 		}

@@ -25,35 +25,6 @@
 #include "binlog/wire.h"
 #include "sdk/format.h"
 
-/* MySQL column types that matter here (include/field_types.h). */
-enum column_type {
-	TYPE_TINY = 1,
-	TYPE_SHORT = 2,
-	TYPE_LONG = 3,
-	TYPE_FLOAT = 4,
-	TYPE_DOUBLE = 5,
-	TYPE_LONGLONG = 8,
-	TYPE_INT24 = 9,
-	TYPE_YEAR = 13,
-	TYPE_VARCHAR = 15,
-	TYPE_BIT = 16,
-	TYPE_TIMESTAMP2 = 17,
-	TYPE_DATETIME2 = 18,
-	TYPE_TIME2 = 19,
-	TYPE_VECTOR = 242,
-	TYPE_JSON = 245,
-	TYPE_NEWDECIMAL = 246,
-	TYPE_ENUM = 247,
-	TYPE_SET = 248,
-	TYPE_TINY_BLOB = 249,
-	TYPE_MEDIUM_BLOB = 250,
-	TYPE_LONG_BLOB = 251,
-	TYPE_BLOB = 252,
-	TYPE_VAR_STRING = 253,
-	TYPE_STRING = 254,
-	TYPE_GEOMETRY = 255,
-};
-
 /* Optional metadata field types (binlog_row_metadata). */
 enum optional_field {
 	OPT_SIGNEDNESS = 1,
@@ -121,22 +92,25 @@ static bool column_in_class(uint8_t type, enum column_class cls, bool mariadb)
 	switch (cls) {
 	case CLASS_NUMERIC:
 		/* MariaDB gives YEAR (a TINYINT underneath) a signedness bit too; MySQL does not. */
-		return type == TYPE_TINY || type == TYPE_SHORT || type == TYPE_INT24 ||
-		       type == TYPE_LONG || type == TYPE_LONGLONG || type == TYPE_NEWDECIMAL ||
-		       type == TYPE_FLOAT || type == TYPE_DOUBLE || (mariadb && type == TYPE_YEAR);
+		return type == BINLOG_COL_TINY || type == BINLOG_COL_SHORT ||
+		       type == BINLOG_COL_INT24 || type == BINLOG_COL_LONG ||
+		       type == BINLOG_COL_LONGLONG || type == BINLOG_COL_NEWDECIMAL ||
+		       type == BINLOG_COL_FLOAT || type == BINLOG_COL_DOUBLE ||
+		       (mariadb && type == BINLOG_COL_YEAR);
 	case CLASS_CHARACTER:
 		/*
 		 * MariaDB counts GEOMETRY as a BLOB here, MySQL does not; MySQL 9
 		 * counts VECTOR (a binary string).
 		 */
-		return type == TYPE_STRING || type == TYPE_VAR_STRING || type == TYPE_VARCHAR ||
-		       type == TYPE_BLOB || type == TYPE_VECTOR || (mariadb && type == TYPE_GEOMETRY);
+		return type == BINLOG_COL_STRING || type == BINLOG_COL_VAR_STRING ||
+		       type == BINLOG_COL_VARCHAR || type == BINLOG_COL_BLOB ||
+		       type == BINLOG_COL_VECTOR || (mariadb && type == BINLOG_COL_GEOMETRY);
 	case CLASS_ENUM_SET:
-		return type == TYPE_ENUM || type == TYPE_SET;
+		return type == BINLOG_COL_ENUM || type == BINLOG_COL_SET;
 	case CLASS_ENUM:
-		return type == TYPE_ENUM;
+		return type == BINLOG_COL_ENUM;
 	case CLASS_SET:
-		return type == TYPE_SET;
+		return type == BINLOG_COL_SET;
 	}
 	return false;
 }
@@ -164,42 +138,43 @@ static int column_meta_read(struct wire *w, struct meepo_column *col)
 	uint64_t v;
 
 	switch (col->type) {
-	case TYPE_FLOAT:
-	case TYPE_DOUBLE:
-	case TYPE_TIMESTAMP2:
-	case TYPE_DATETIME2:
-	case TYPE_TIME2:
-	case TYPE_VECTOR:
-	case TYPE_JSON:
-	case TYPE_TINY_BLOB:
-	case TYPE_MEDIUM_BLOB:
-	case TYPE_LONG_BLOB:
-	case TYPE_BLOB:
-	case TYPE_GEOMETRY:
+	case BINLOG_COL_FLOAT:
+	case BINLOG_COL_DOUBLE:
+	case BINLOG_COL_TIMESTAMP2:
+	case BINLOG_COL_DATETIME2:
+	case BINLOG_COL_TIME2:
+	case BINLOG_COL_VECTOR:
+	case BINLOG_COL_JSON:
+	case BINLOG_COL_TINY_BLOB:
+	case BINLOG_COL_MEDIUM_BLOB:
+	case BINLOG_COL_LONG_BLOB:
+	case BINLOG_COL_BLOB:
+	case BINLOG_COL_GEOMETRY:
 		if (wire_uint(w, 1, &v) < 0) {
 			return -1;
 		}
 		col->meta = (uint16_t)v;
 		return 0;
-	case TYPE_VARCHAR:
-	case TYPE_VAR_STRING:
-	case TYPE_BIT:
+	case BINLOG_COL_VARCHAR:
+	case BINLOG_COL_VAR_STRING:
+	case BINLOG_COL_BIT:
 		if (wire_uint(w, 2, &v) < 0) {
 			return -1;
 		}
 		col->meta = (uint16_t)v;
 		return 0;
-	case TYPE_NEWDECIMAL:
-	case TYPE_STRING:
-	case TYPE_ENUM:
-	case TYPE_SET:
+	case BINLOG_COL_NEWDECIMAL:
+	case BINLOG_COL_STRING:
+	case BINLOG_COL_ENUM:
+	case BINLOG_COL_SET:
 		if (wire_uint(w, 2, &v) < 0) {
 			return -1;
 		}
 		/* Logged high byte first: byte0 << 8 | byte1. */
 		col->meta = (uint16_t)((v & 0xff) << 8 | v >> 8);
 		/* A STRING column may really be an ENUM or a SET (byte0). */
-		if (col->type == TYPE_STRING && ((v & 0xff) == TYPE_ENUM || (v & 0xff) == TYPE_SET)) {
+		if (col->type == BINLOG_COL_STRING &&
+		    ((v & 0xff) == BINLOG_COL_ENUM || (v & 0xff) == BINLOG_COL_SET)) {
 			col->type = (uint8_t)(v & 0xff);
 		}
 		return 0;

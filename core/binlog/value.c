@@ -32,44 +32,6 @@
 #include "binlog/wire.h"
 #include "sdk/format.h"
 
-/* Column types as they appear in TABLE_MAP (MySQL's enum_field_types). */
-enum column_type {
-	COL_DECIMAL = 0,
-	COL_TINY = 1,
-	COL_SHORT = 2,
-	COL_LONG = 3,
-	COL_FLOAT = 4,
-	COL_DOUBLE = 5,
-	COL_NULL = 6,
-	COL_TIMESTAMP = 7,
-	COL_LONGLONG = 8,
-	COL_INT24 = 9,
-	COL_DATE = 10,
-	COL_TIME = 11,
-	COL_DATETIME = 12,
-	COL_YEAR = 13,
-	COL_NEWDATE = 14,
-	COL_VARCHAR = 15,
-	COL_BIT = 16,
-	COL_TIMESTAMP2 = 17,
-	COL_DATETIME2 = 18,
-	COL_TIME2 = 19,
-	COL_TYPED_ARRAY = 20,
-	COL_VECTOR = 242,
-	COL_JSON = 245,
-	COL_NEWDECIMAL = 246,
-	COL_ENUM = 247,
-	COL_SET = 248,
-	COL_TINY_BLOB = 249,
-	COL_MEDIUM_BLOB = 250,
-	COL_LONG_BLOB = 251,
-	COL_BLOB = 252,
-	COL_VAR_STRING = 253,
-	COL_STRING = 254,
-	COL_GEOMETRY = 255,
-};
-
-#define BINARY_COLLATION 63u
 /* Offsets that make the packed temporal formats sort as unsigned bytes. */
 #define TIMEF_INT_OFS 0x800000LL
 #define TIMEF_OFS 0x800000000000LL
@@ -89,39 +51,39 @@ struct decoder {
 static const char *type_name(uint8_t type)
 {
 	switch (type) {
-	case COL_DECIMAL: return "DECIMAL";
-	case COL_TINY: return "TINY";
-	case COL_SHORT: return "SHORT";
-	case COL_LONG: return "LONG";
-	case COL_FLOAT: return "FLOAT";
-	case COL_DOUBLE: return "DOUBLE";
-	case COL_NULL: return "NULL";
-	case COL_TIMESTAMP: return "TIMESTAMP";
-	case COL_LONGLONG: return "LONGLONG";
-	case COL_INT24: return "INT24";
-	case COL_DATE: return "DATE";
-	case COL_TIME: return "TIME";
-	case COL_DATETIME: return "DATETIME";
-	case COL_YEAR: return "YEAR";
-	case COL_NEWDATE: return "NEWDATE";
-	case COL_VARCHAR: return "VARCHAR";
-	case COL_BIT: return "BIT";
-	case COL_TIMESTAMP2: return "TIMESTAMP2";
-	case COL_DATETIME2: return "DATETIME2";
-	case COL_TIME2: return "TIME2";
-	case COL_TYPED_ARRAY: return "TYPED_ARRAY";
-	case COL_VECTOR: return "VECTOR";
-	case COL_JSON: return "JSON";
-	case COL_NEWDECIMAL: return "NEWDECIMAL";
-	case COL_ENUM: return "ENUM";
-	case COL_SET: return "SET";
-	case COL_TINY_BLOB: return "TINY_BLOB";
-	case COL_MEDIUM_BLOB: return "MEDIUM_BLOB";
-	case COL_LONG_BLOB: return "LONG_BLOB";
-	case COL_BLOB: return "BLOB";
-	case COL_VAR_STRING: return "VAR_STRING";
-	case COL_STRING: return "STRING";
-	case COL_GEOMETRY: return "GEOMETRY";
+	case BINLOG_COL_DECIMAL: return "DECIMAL";
+	case BINLOG_COL_TINY: return "TINY";
+	case BINLOG_COL_SHORT: return "SHORT";
+	case BINLOG_COL_LONG: return "LONG";
+	case BINLOG_COL_FLOAT: return "FLOAT";
+	case BINLOG_COL_DOUBLE: return "DOUBLE";
+	case BINLOG_COL_NULL: return "NULL";
+	case BINLOG_COL_TIMESTAMP: return "TIMESTAMP";
+	case BINLOG_COL_LONGLONG: return "LONGLONG";
+	case BINLOG_COL_INT24: return "INT24";
+	case BINLOG_COL_DATE: return "DATE";
+	case BINLOG_COL_TIME: return "TIME";
+	case BINLOG_COL_DATETIME: return "DATETIME";
+	case BINLOG_COL_YEAR: return "YEAR";
+	case BINLOG_COL_NEWDATE: return "NEWDATE";
+	case BINLOG_COL_VARCHAR: return "VARCHAR";
+	case BINLOG_COL_BIT: return "BIT";
+	case BINLOG_COL_TIMESTAMP2: return "TIMESTAMP2";
+	case BINLOG_COL_DATETIME2: return "DATETIME2";
+	case BINLOG_COL_TIME2: return "TIME2";
+	case BINLOG_COL_TYPED_ARRAY: return "TYPED_ARRAY";
+	case BINLOG_COL_VECTOR: return "VECTOR";
+	case BINLOG_COL_JSON: return "JSON";
+	case BINLOG_COL_NEWDECIMAL: return "NEWDECIMAL";
+	case BINLOG_COL_ENUM: return "ENUM";
+	case BINLOG_COL_SET: return "SET";
+	case BINLOG_COL_TINY_BLOB: return "TINY_BLOB";
+	case BINLOG_COL_MEDIUM_BLOB: return "MEDIUM_BLOB";
+	case BINLOG_COL_LONG_BLOB: return "LONG_BLOB";
+	case BINLOG_COL_BLOB: return "BLOB";
+	case BINLOG_COL_VAR_STRING: return "VAR_STRING";
+	case BINLOG_COL_STRING: return "STRING";
+	case BINLOG_COL_GEOMETRY: return "GEOMETRY";
 	default: return "unknown";
 	}
 }
@@ -703,7 +665,7 @@ static ssize_t decode_string(struct decoder *d, unsigned max_len, bool fixed)
 	if (n < 0) {
 		return -1;
 	}
-	if (d->column->charset == BINARY_COLLATION) {
+	if (d->column->charset == BINLOG_BINARY_COLLATION) {
 		d->out->type = MEEPO_VALUE_BYTES;
 		if (fixed && d->out->str.len < max_len) {
 			d->out->str.zero_pad = (uint32_t)(max_len - d->out->str.len);
@@ -729,9 +691,9 @@ static ssize_t decode_string_family(struct decoder *d)
 		max_len = ((((meta >> 4) & 0x300) ^ 0x300) + (meta & 0xff));
 		real |= 0x30;
 	}
-	if (real == COL_ENUM || real == COL_SET) {
+	if (real == BINLOG_COL_ENUM || real == BINLOG_COL_SET) {
 		d->type = (uint8_t)real;
-		return decode_enumset(d, real == COL_SET, meta & 0xff);
+		return decode_enumset(d, real == BINLOG_COL_SET, meta & 0xff);
 	}
 	return decode_string(d, meta < 256 ? meta : max_len, true);
 }
@@ -743,12 +705,12 @@ static ssize_t decode_blob(struct decoder *d)
 	ssize_t n;
 
 	if (prefix == 0) {
-		prefix = d->type == COL_TINY_BLOB ? 1 : d->type == COL_MEDIUM_BLOB ? 3
-		         : d->type == COL_LONG_BLOB ? 4 : 2;
+		prefix = d->type == BINLOG_COL_TINY_BLOB ? 1 : d->type == BINLOG_COL_MEDIUM_BLOB ? 3
+		         : d->type == BINLOG_COL_LONG_BLOB ? 4 : 2;
 	}
 	n = decode_prefixed(d, prefix);
 	if (n >= 0) {
-		d->out->type = d->column->charset == BINARY_COLLATION || d->column->charset == 0
+		d->out->type = d->column->charset == BINLOG_BINARY_COLLATION || d->column->charset == 0
 		                       ? MEEPO_VALUE_BYTES
 		                       : MEEPO_VALUE_STRING;
 	}
@@ -784,65 +746,65 @@ ssize_t binlog_value_decode(const struct meepo_column *column, const uint8_t *p,
 
 	memset(out, 0, sizeof(*out));
 	switch (column->type) {
-	case COL_TINY:
+	case BINLOG_COL_TINY:
 		return decode_int(&d, 1);
-	case COL_SHORT:
+	case BINLOG_COL_SHORT:
 		return decode_int(&d, 2);
-	case COL_INT24:
+	case BINLOG_COL_INT24:
 		return decode_int(&d, 3);
-	case COL_LONG:
+	case BINLOG_COL_LONG:
 		return decode_int(&d, 4);
-	case COL_LONGLONG:
+	case BINLOG_COL_LONGLONG:
 		return decode_int(&d, 8);
-	case COL_FLOAT:
+	case BINLOG_COL_FLOAT:
 		return decode_real(&d, true);
-	case COL_DOUBLE:
+	case BINLOG_COL_DOUBLE:
 		return decode_real(&d, false);
-	case COL_NEWDECIMAL:
+	case BINLOG_COL_NEWDECIMAL:
 		return decode_decimal(&d);
-	case COL_BIT:
+	case BINLOG_COL_BIT:
 		return decode_bit(&d);
-	case COL_YEAR:
+	case BINLOG_COL_YEAR:
 		return decode_year(&d);
-	case COL_DATE:
-	case COL_NEWDATE:
+	case BINLOG_COL_DATE:
+	case BINLOG_COL_NEWDATE:
 		return decode_date(&d);
-	case COL_TIME:
+	case BINLOG_COL_TIME:
 		return decode_time(&d);
-	case COL_TIME2:
+	case BINLOG_COL_TIME2:
 		return decode_time2(&d);
-	case COL_DATETIME:
+	case BINLOG_COL_DATETIME:
 		return decode_datetime(&d);
-	case COL_DATETIME2:
+	case BINLOG_COL_DATETIME2:
 		return decode_datetime2(&d);
-	case COL_TIMESTAMP:
+	case BINLOG_COL_TIMESTAMP:
 		return decode_timestamp(&d);
-	case COL_TIMESTAMP2:
+	case BINLOG_COL_TIMESTAMP2:
 		return decode_timestamp2(&d);
-	case COL_VARCHAR:
-	case COL_VAR_STRING:
+	case BINLOG_COL_VARCHAR:
+	case BINLOG_COL_VAR_STRING:
 		return decode_string(&d, column->meta, false);
-	case COL_STRING:
+	case BINLOG_COL_STRING:
 		return decode_string_family(&d);
-	case COL_ENUM:
+	case BINLOG_COL_ENUM:
 		return decode_enumset(&d, false, column->meta & 0xff);
-	case COL_SET:
+	case BINLOG_COL_SET:
 		return decode_enumset(&d, true, column->meta & 0xff);
-	case COL_TINY_BLOB:
-	case COL_MEDIUM_BLOB:
-	case COL_LONG_BLOB:
-	case COL_BLOB:
+	case BINLOG_COL_TINY_BLOB:
+	case BINLOG_COL_MEDIUM_BLOB:
+	case BINLOG_COL_LONG_BLOB:
+	case BINLOG_COL_BLOB:
 		return decode_blob(&d);
-	case COL_JSON:
+	case BINLOG_COL_JSON:
 		return decode_document(&d, MEEPO_VALUE_JSON);
-	case COL_GEOMETRY:
+	case BINLOG_COL_GEOMETRY:
 		return decode_document(&d, MEEPO_VALUE_GEOMETRY);
-	case COL_VECTOR:
+	case BINLOG_COL_VECTOR:
 		return decode_document(&d, MEEPO_VALUE_VECTOR);
-	case COL_NULL:
+	case BINLOG_COL_NULL:
 		out->type = MEEPO_VALUE_NULL;
 		return 0;
-	case COL_DECIMAL:
+	case BINLOG_COL_DECIMAL:
 		return fail(&d, "pre-5.0 DECIMAL is not supported (ALTER TABLE ... FORCE converts it)");
 	default:
 		return fail(&d, "unsupported column type");
