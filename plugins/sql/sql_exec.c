@@ -41,17 +41,21 @@ static void target_drop_stmts(struct sql_target *t)
 	}
 }
 
-static void target_free(struct sql_target *t)
+/* Frees t's statements and its copy of the table's signature. */
+static void target_drop_signature(struct sql_target *t)
 {
-	uint32_t i;
-
 	target_drop_stmts(t);
-	for (i = 0; i < t->ncolumns; i++) {
+	for (uint32_t i = 0; i < t->ncolumns; i++) {
 		free(t->columns[i]);
 	}
 	free(t->columns);
 	free(t->key);
 	free(t->omit);
+}
+
+static void target_free(struct sql_target *t)
+{
+	target_drop_signature(t);
 	free(t->src_schema);
 	free(t->src_table);
 	free(t);
@@ -123,13 +127,7 @@ static void target_reset(struct sql_target *t, const struct meepo_table *table)
 {
 	uint32_t i;
 
-	target_drop_stmts(t);
-	for (i = 0; i < t->ncolumns; i++) {
-		free(t->columns[i]);
-	}
-	free(t->columns);
-	free(t->key);
-	free(t->omit);
+	target_drop_signature(t);
 	t->ncolumns = table->ncolumns;
 	t->nkey = table->nkey;
 	t->columns = calloc(table->ncolumns > 0 ? table->ncolumns : 1, sizeof(*t->columns));
