@@ -275,6 +275,8 @@ struct binlog_rows {
 	uint32_t ncolumns;              /* columns in the table */
 	const uint8_t *present_before;  /* columns present in the before image */
 	const uint8_t *present_after;   /* columns present in the after image */
+	uint32_t nbefore;               /* how many: the width of each row's null bitmap */
+	uint32_t nafter;
 	bool partial_json;              /* PARTIAL_UPDATE_ROWS: after image may hold JSON diffs */
 	const uint8_t *pos;             /* next row to decode */
 	const uint8_t *end;             /* end of row data */

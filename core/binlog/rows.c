@@ -104,6 +104,11 @@ int binlog_rows_parse(const struct binlog_format *fmt, uint8_t type, const uint8
 		         (size_t)(w.p - body));
 		return -1;
 	}
+	/* Counted once per event, not per row. */
+	for (uint32_t i = 0; i < out->ncolumns; i++) {
+		out->nbefore += out->present_before ? (uint32_t)wire_bit(out->present_before, i) : 0;
+		out->nafter += out->present_after ? (uint32_t)wire_bit(out->present_after, i) : 0;
+	}
 	out->pos = w.p;
 	out->end = w.end;
 	return 0;
@@ -159,13 +164,12 @@ static int skip_json_diff(const struct image_ctx *c, uint32_t i, struct wire *w,
 
 /* Decodes one row image of the present columns into values. */
 static int image_decode(const struct image_ctx *c, struct wire *w, const uint8_t *present,
-                        bool partial_after, struct meepo_value *values)
+                        uint32_t npresent, bool partial_after, struct meepo_value *values)
 {
 	const struct meepo_table *t = c->table;
 	const uint8_t *nulls;
 	const uint8_t *partial = NULL;
 	uint64_t options;
-	uint32_t npresent = 0;
 	uint32_t njson = 0;
 	uint32_t k = 0;
 	uint32_t json_index = 0;
@@ -173,11 +177,10 @@ static int image_decode(const struct image_ctx *c, struct wire *w, const uint8_t
 	ssize_t used;
 	char why[256];
 
-	for (i = 0; i < t->ncolumns; i++) {
-		npresent += (uint32_t)wire_bit(present, i);
-		njson += t->columns[i].type == BINLOG_COL_JSON;
-	}
 	if (partial_after) {
+		for (i = 0; i < t->ncolumns; i++) {
+			njson += t->columns[i].type == BINLOG_COL_JSON;
+		}
 		if (wire_packed(w, &options) < 0) {
 			return image_error(c, -1, w->p, "value options truncated");
 		}
@@ -193,8 +196,8 @@ static int image_decode(const struct image_ctx *c, struct wire *w, const uint8_t
 	for (i = 0; i < t->ncolumns; i++) {
 		bool is_partial = false;
 
-		if (t->columns[i].type == BINLOG_COL_JSON) {
-			is_partial = partial && wire_bit(partial, json_index);
+		if (partial != NULL && t->columns[i].type == BINLOG_COL_JSON) {
+			is_partial = wire_bit(partial, json_index);
 			json_index++;
 		}
 		if (!wire_bit(present, i)) {
@@ -236,11 +239,12 @@ int binlog_rows_next(struct binlog_rows *rows, const struct meepo_table *table,
 		         table->schema, table->name, rows->ncolumns, table->ncolumns);
 		return -1;
 	}
-	if (rows->present_before && image_decode(&c, &w, rows->present_before, false, before) < 0) {
+	if (rows->present_before &&
+	    image_decode(&c, &w, rows->present_before, rows->nbefore, false, before) < 0) {
 		return -1;
 	}
 	if (rows->present_after &&
-	    image_decode(&c, &w, rows->present_after, rows->partial_json, after) < 0) {
+	    image_decode(&c, &w, rows->present_after, rows->nafter, rows->partial_json, after) < 0) {
 		return -1;
 	}
 	if (w.p == rows->pos) {
