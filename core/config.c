@@ -33,6 +33,7 @@
 
 #include "config_loader.h"
 #include "router.h"
+#include "sdk/secret.h"
 
 const char *const sink_core_keys[] = {
 	"name", "plugin", "queue_max_bytes", "batch_max_events", "retry_initial_ms",
@@ -465,7 +466,7 @@ static int load_file(struct loader *ld, const char *file, config_t *cf)
 	int rc = -1;
 	int e;
 
-	e = conf_slurp(file, MAX_CONF_FILE_BYTES, &text, &len);
+	e = sdk_read_file(file, MAX_CONF_FILE_BYTES, &text, &len);
 	if (e != 0) {
 		snprintf(ld->err, ld->errlen, "%s: cannot read: %s", file, strerror(e));
 		goto out;
@@ -659,21 +660,13 @@ out:
 }
 
 /* Overwrites and frees a secret. */
-static void free_secret(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 void conf_free(struct meepo_conf *conf)
 {
 	free(conf->source.where);
 	free(conf->source.host);
 	free(conf->source.socket);
 	free(conf->source.user);
-	free_secret(conf->source.password);
+	secret_free(conf->source.password);
 	free(conf->source.start_file);
 	free(conf->source.start_gtid);
 	free(conf->checkpoint.path);

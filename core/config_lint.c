@@ -17,8 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "router.h"
 #include "config_loader.h"
 
 static bool in_set(char c, const char *set)

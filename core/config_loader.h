@@ -20,8 +20,6 @@
 
 /* Largest configuration file read. */
 #define MAX_CONF_FILE_BYTES (1u << 20)
-/* Largest password file read. */
-#define MAX_PASSWORD_BYTES 4096u
 
 /* A route whose `sink` is resolved once every file is read. */
 struct pending_route {
@@ -57,12 +55,6 @@ bool conf_name_ok(const char *s, bool upper, const char *extra);
 
 /* Returns the index of s in the NULL-terminated list, or -1. */
 int conf_list_index(const char *const *list, const char *s);
-
-/*
- * Reads a whole file of at most `max` bytes into a NUL-terminated buffer.
- * Returns 0, or an errno value (EFBIG when larger than max).
- */
-int conf_slurp(const char *path, size_t max, char **text, size_t *len);
 
 /*
  * Checks that every member of group is in `allowed` (NULL-terminated).

@@ -17,9 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "router.h"
 #include "config_loader.h"
+#include "sdk/secret.h"
 
 /* ---- source ------------------------------------------------------------ */
 
@@ -167,7 +166,6 @@ static int parse_password(struct loader *ld, const config_setting_t *group)
 	const config_setting_t *pe = config_setting_get_member(group, "password_env");
 	const char *name;
 	const char *value;
-	size_t len;
 	int e;
 
 	if (pw != NULL) {
@@ -182,19 +180,13 @@ static int parse_password(struct loader *ld, const config_setting_t *group)
 		if (conf_want_string(ld, pf, "source.password_file", &name) != 0) {
 			return -1;
 		}
-		e = conf_slurp(name, MAX_PASSWORD_BYTES, &src->password, &len);
+		e = secret_read_file(name, &src->password);
+		if (e == EINVAL) {
+			return conf_fail(ld, pf, "source.password_file: '%s' contains a NUL byte", name);
+		}
 		if (e != 0) {
 			return conf_fail(ld, pf, "source.password_file: cannot read '%s': %s", name,
 			            strerror(e));
-		}
-		if (strlen(src->password) != len) {
-			return conf_fail(ld, pf, "source.password_file: '%s' contains a NUL byte", name);
-		}
-		if (len > 0 && src->password[len - 1] == '\n') {
-			src->password[--len] = '\0';
-			if (len > 0 && src->password[len - 1] == '\r') {
-				src->password[--len] = '\0';
-			}
 		}
 	}
 	if (pe != NULL) {

@@ -17,8 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "router.h"
 #include "config_loader.h"
 
 /* ---- messages and small helpers ----------------------------------------- */
@@ -91,60 +89,6 @@ int conf_list_index(const char *const *list, const char *s)
 		}
 	}
 	return -1;
-}
-
-/*
- * Reads a whole file of at most `max` bytes into a NUL-terminated buffer.
- * Returns 0, or an errno value (EFBIG when larger than max).
- */
-int conf_slurp(const char *path, size_t max, char **text, size_t *len)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t used = 0;
-	ssize_t n;
-	int fd;
-	int rc = 0;
-
-	*text = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		return errno;
-	}
-	if (fstat(fd, &st) != 0) {
-		rc = errno;
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = EISDIR;
-		goto out;
-	}
-	buf = malloc(max + 2);
-	if (buf == NULL) {
-		rc = ENOMEM;
-		goto out;
-	}
-	do {
-		n = read(fd, buf + used, max + 1 - used);
-		if (n < 0 && errno != EINTR) {
-			rc = errno;
-			goto out;
-		}
-		used += n > 0 ? (size_t)n : 0;
-	} while (n != 0 && used <= max);
-	if (used > max) {
-		rc = EFBIG;
-		goto out;
-	}
-	buf[used] = '\0';
-	*text = buf;
-	*len = used;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
 }
 
 /* ---- typed getters ------------------------------------------------------- */

@@ -103,6 +103,22 @@ MEEPO_API const char *meepo_config_list_item(const struct meepo_config *cfg, con
 /* Returns "file:line" of the option (or of the sink block), for messages. */
 MEEPO_API const char *meepo_config_where(const struct meepo_config *cfg, const char *option);
 
+/*
+ * Reads a secret the way meepo reads its own: the contents of the file
+ * named by PATH option `file_option` (at most 4096 bytes, one trailing
+ * newline dropped) if it is set, else the environment variable named by
+ * STRING option `env_option` (may be NULL). Returns 0 with *secret
+ * malloc'd, or NULL when neither option is set; -1 with "file:line: ..."
+ * in err if the file is unreadable or empty or the variable unset or
+ * empty. Free the secret with meepo_secret_free().
+ */
+MEEPO_API int meepo_config_secret(const struct meepo_config *cfg, const char *file_option,
+                                  const char *env_option, char **secret, char *err,
+                                  size_t errlen);
+
+/* Zeroes and frees a secret from meepo_config_secret(); NULL is allowed. */
+MEEPO_API void meepo_secret_free(char *secret);
+
 /* What deliver() may report besides its result. */
 struct meepo_report {
 	char reason[1024];          /* why RETRY/REJECT; written to logs and dead letters */

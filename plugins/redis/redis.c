@@ -35,8 +35,6 @@
 
 #include "redis_format.h"
 
-/* Longest password accepted from password_file. */
-#define PASSWORD_MAX 4096
 
 /* One sink instance. */
 struct redis_sink {
@@ -236,87 +234,6 @@ static int redis_check(const struct meepo_config *cfg, char *err, size_t errlen)
 
 /* ---- the password ------------------------------------------------------ */
 
-/* Reads the password from password_file. Returns it (malloc'd), or NULL with a message. */
-static char *password_from_file(const struct meepo_config *cfg, char *err, size_t errlen)
-{
-	const char *path = meepo_config_string(cfg, "password_file");
-	char *password = NULL;
-	FILE *f = NULL;
-	size_t n;
-
-	password = malloc(PASSWORD_MAX + 1);
-	if (password == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: password_file %s: %s", meepo_config_where(cfg, "password_file"),
-		         path, strerror(errno));
-		goto fail;
-	}
-	n = fread(password, 1, PASSWORD_MAX + 1, f);
-	if (ferror(f) || n > PASSWORD_MAX) {
-		snprintf(err, errlen, "%s: password_file %s: %s", meepo_config_where(cfg, "password_file"),
-		         path, ferror(f) ? "read error" : "longer than 4096 bytes");
-		goto fail;
-	}
-	if (n > 0 && password[n - 1] == '\n') {
-		n--;
-		if (n > 0 && password[n - 1] == '\r') {
-			n--;
-		}
-	}
-	password[n] = '\0';
-	if (n == 0) {
-		snprintf(err, errlen, "%s: password_file %s is empty",
-		         meepo_config_where(cfg, "password_file"), path);
-		goto fail;
-	}
-	goto out;
-fail:
-	explicit_bzero(password, PASSWORD_MAX + 1);
-	free(password);
-	password = NULL;
-out:
-	if (f != NULL) {
-		fclose(f);
-	}
-	return password;
-}
-
-/*
- * Reads the configured password into *password (NULL when none is
- * configured). Returns 0, or -1 with a message.
- */
-static int config_password(const struct meepo_config *cfg, char **password,
-                           char *err, size_t errlen)
-{
-	const char *var = meepo_config_string(cfg, "password_env");
-	const char *value;
-
-	*password = NULL;
-	if (meepo_config_is_set(cfg, "password_file")) {
-		*password = password_from_file(cfg, err, errlen);
-		return *password != NULL ? 0 : -1;
-	}
-	if (var == NULL) {
-		return 0;
-	}
-	value = getenv(var);
-	if (value == NULL || value[0] == '\0') {
-		snprintf(err, errlen, "%s: password_env: environment variable %s is %s",
-		         meepo_config_where(cfg, "password_env"), var, value == NULL ? "not set" : "empty");
-		return -1;
-	}
-	*password = strdup(value);
-	if (*password == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- the connection ---------------------------------------------------- */
 
 /* Frees the connection; the next deliver() opens a new one. */
@@ -429,8 +346,7 @@ static void redis_destroy(void *instance)
 	redis_format_free(&sink->format);
 	redis_cmds_free(&sink->cmds);
 	if (sink->password != NULL) {
-		explicit_bzero(sink->password, strlen(sink->password));
-		free(sink->password);
+		meepo_secret_free(sink->password);
 	}
 	free(sink);
 }
@@ -462,7 +378,8 @@ static int redis_create(const struct meepo_config *cfg, void **instance, char *e
 	}
 	if (config_mode(cfg, &mode, err, errlen) != 0 ||
 	    config_format(cfg, mode, &sink->format, err, errlen) != 0 ||
-	    config_password(cfg, &sink->password, err, errlen) != 0 ||
+	    meepo_config_secret(cfg, "password_file", "password_env", &sink->password, err,
+	                        errlen) != 0 ||
 	    conn_open(sink, err, errlen) != 0) {
 		goto out;
 	}

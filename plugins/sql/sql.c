@@ -36,8 +36,6 @@
 #define GROUP_PARAMS 65535u
 /* A multi-row statement is sent once its parameters reach this many bytes. */
 #define GROUP_BYTES (1u << 20)
-/* Largest password file read. */
-#define PASSWORD_MAX 4096
 
 static const struct meepo_option options[] = {
 	{ "host", MEEPO_OPT_STRING, "127.0.0.1", "target server host", 0 },
@@ -102,13 +100,10 @@ static char *dup_or_null(const char *s)
 
 static void settings_free(struct sql_settings *s)
 {
-	if (s->password != NULL) {
-		explicit_bzero(s->password, strlen(s->password));
-	}
 	free(s->instance);
 	free(s->host);
 	free(s->user);
-	free(s->password);
+	meepo_secret_free(s->password);
 	free(s->socket);
 	free(s->tls_ca);
 	free(s->tls_cert);
@@ -217,57 +212,6 @@ static int settings_parse(const struct meepo_config *cfg, struct sql_settings *s
 out:
 	if (rc != 0) {
 		settings_free(s);
-	}
-	return rc;
-}
-
-/* Reads the password from password_file or password_env into s->password. */
-static int read_password(const struct meepo_config *cfg, struct sql_settings *s,
-                         char *err, size_t errlen)
-{
-	const char *path = meepo_config_string(cfg, "password_file");
-	const char *env = meepo_config_string(cfg, "password_env");
-	char buf[PASSWORD_MAX + 1];
-	FILE *f = NULL;
-	size_t n;
-	int rc = -1;
-
-	if (env != NULL) {
-		if (getenv(env) == NULL) {
-			snprintf(err, errlen, "%s: password_env: environment variable %s is not set",
-			         meepo_config_where(cfg, "password_env"), env);
-			goto out;
-		}
-		s->password = dup_or_null(getenv(env));
-		rc = 0;
-		goto out;
-	}
-	if (path == NULL) {
-		rc = 0;
-		goto out;
-	}
-	f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: password_file %s: %s", meepo_config_where(cfg, "password_file"),
-		         path, strerror(errno));
-		goto out;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	if (ferror(f) || n > PASSWORD_MAX) {
-		snprintf(err, errlen, "%s: password_file %s: %s", meepo_config_where(cfg, "password_file"),
-		         path, ferror(f) ? "read error" : "longer than 4096 bytes");
-		goto out;
-	}
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
-		n--;
-	}
-	buf[n] = '\0';
-	s->password = dup_or_null(buf);
-	rc = 0;
-out:
-	explicit_bzero(buf, sizeof(buf));
-	if (f != NULL) {
-		fclose(f);
 	}
 	return rc;
 }
@@ -575,7 +519,8 @@ static int sql_create(const struct meepo_config *cfg, void **instance, char *err
 	}
 	inst->batch_rows = (uint64_t)meepo_config_int(cfg, "batch_rows");
 	sql_conn_init(&inst->conn, &inst->settings);
-	if (read_password(cfg, &inst->settings, err, errlen) != 0 ||
+	if (meepo_config_secret(cfg, "password_file", "password_env", &inst->settings.password,
+	                        err, errlen) != 0 ||
 	    sql_conn_ensure(&inst->conn, err, errlen) != 0) {
 		goto out;
 	}
