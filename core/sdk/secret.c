@@ -1,6 +1,7 @@
 /*
- * core/sdk/secret.c - files read whole, secrets from files or the
- * environment (see secret.h and meepo_config_secret in meepo/sink.h).
+ * core/sdk/secret.c - files read whole, secrets from files (see secret.h).
+ * meepo_config_secret() is in config_secret.c, a file of its own so that
+ * linking these does not need the meepo_config_* accessors.
  *
  * Concurrency: reentrant.
  */
@@ -11,8 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <meepo/sink.h>
 
 #include "sdk/secret.h"
 
@@ -94,53 +93,4 @@ void secret_free(char *secret)
 		explicit_bzero(secret, strlen(secret));
 		free(secret);
 	}
-}
-
-int meepo_config_secret(const struct meepo_config *cfg, const char *file_option,
-                        const char *env_option, char **secret, char *err, size_t errlen)
-{
-	const char *path = meepo_config_string(cfg, file_option);
-	const char *var = env_option != NULL ? meepo_config_string(cfg, env_option) : NULL;
-	const char *value;
-	int e;
-
-	*secret = NULL;
-	if (path != NULL) {
-		e = secret_read_file(path, secret);
-		if (e != 0) {
-			snprintf(err, errlen, "%s: %s %s: %s", meepo_config_where(cfg, file_option),
-			         file_option, path, e == EFBIG ? "longer than 4096 bytes"
-			         : e == EINVAL ? "contains a NUL byte" : strerror(e));
-			return -1;
-		}
-		if ((*secret)[0] == '\0') {
-			snprintf(err, errlen, "%s: %s %s is empty", meepo_config_where(cfg, file_option),
-			         file_option, path);
-			secret_free(*secret);
-			*secret = NULL;
-			return -1;
-		}
-		return 0;
-	}
-	if (var == NULL) {
-		return 0;
-	}
-	value = getenv(var);
-	if (value == NULL || value[0] == '\0') {
-		snprintf(err, errlen, "%s: %s: environment variable %s is %s",
-		         meepo_config_where(cfg, env_option), env_option, var,
-		         value == NULL ? "not set" : "empty");
-		return -1;
-	}
-	*secret = strdup(value);
-	if (*secret == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-void meepo_secret_free(char *secret)
-{
-	secret_free(secret);
 }
